@@ -1,0 +1,238 @@
+/**
+ * The jupyter-server-nbmodel dialect of server-side execution.
+ *
+ * `POST api/kernels/<k>/execute` takes the code and answers 202 with a poll
+ * URL; `GET api/kernels/<k>/requests/<r>` answers 202 while pending, 300 on
+ * input, 200 with the reply and 500 when the server dropped or failed the
+ * request; a final result is handed out once, then 404.
+ */
+import { URLExt } from '@jupyterlab/coreutils';
+import { ServerConnection } from '@jupyterlab/services';
+import {
+  BackendError,
+  type CancelReason,
+  type ExecutionOutcome,
+  type IExecutionBackend,
+  type IInFlightRequest,
+  type ISubmission,
+  type ISubmitOptions,
+  type RequestProgress,
+  type RequestStatus
+} from './types';
+
+/**
+ * Executes cells through jupyter-server-nbmodel.
+ */
+export class NbmodelBackend implements IExecutionBackend {
+  readonly name = 'jupyter-server-nbmodel';
+
+  constructor(private readonly _serverSettings: ServerConnection.ISettings) {}
+
+  async isAvailable(kernelId: string): Promise<boolean> {
+    // nbmodel answers this listing with 200 for any kernel id; servers
+    // without the route answer 404 (or 405 where only POST exists).
+    const response = await this._request(this._executePath(kernelId), {
+      method: 'GET'
+    });
+    if (response.ok) {
+      const body = await readJson(response);
+      return isObject(body) && Array.isArray(body.requests);
+    }
+    if (response.status === 404 || response.status === 405) {
+      return false;
+    }
+    throw await errorFrom(response);
+  }
+
+  async submit(options: ISubmitOptions): Promise<ISubmission> {
+    const response = await this._request(this._executePath(options.kernelId), {
+      method: 'POST',
+      body: JSON.stringify({
+        code: options.code,
+        metadata: {
+          cell_id: options.cellId,
+          document_id: options.documentId,
+          document_path: options.documentPath,
+          record_timing: options.recordTiming
+        }
+      })
+    });
+    if (response.status !== 202) {
+      throw await errorFrom(response);
+    }
+    const body = await readJson(response);
+    const requestId = isObject(body) ? body.request_id : undefined;
+    if (typeof requestId !== 'string' || !requestId) {
+      throw new BackendError('malformed', response.status, 'no request_id');
+    }
+    return {
+      requestId,
+      requestPath: URLExt.join(
+        'api/kernels',
+        encodeURIComponent(options.kernelId),
+        'requests',
+        encodeURIComponent(requestId)
+      )
+    };
+  }
+
+  async check(
+    kernelId: string,
+    submission: ISubmission
+  ): Promise<RequestProgress> {
+    const response = await this._request(submission.requestPath, {
+      method: 'GET'
+    });
+    switch (response.status) {
+      case 202: {
+        const body = await readJson(response);
+        const status =
+          isObject(body) && body.request_status === 'running'
+            ? 'running'
+            : 'queued';
+        return { done: false, status };
+      }
+      case 300:
+        return { done: false, status: 'input' };
+      case 200:
+        return { done: true, outcome: parseReply(await readJson(response)) };
+      case 404:
+        return { done: true, outcome: { kind: 'consumed' } };
+      case 500: {
+        const body = await readJson(response);
+        const message =
+          isObject(body) && typeof body.error === 'string'
+            ? body.error
+            : response.statusText || 'Internal server error';
+        return { done: true, outcome: classifyServerFailure(message) };
+      }
+      default:
+        throw await errorFrom(response);
+    }
+  }
+
+  async listInFlight(kernelId: string): Promise<IInFlightRequest[]> {
+    const response = await this._request(this._executePath(kernelId), {
+      method: 'GET'
+    });
+    if (!response.ok) {
+      throw await errorFrom(response);
+    }
+    const body = await readJson(response);
+    const requests = isObject(body) ? body.requests : undefined;
+    if (!Array.isArray(requests)) {
+      throw new BackendError('malformed', response.status, 'no requests');
+    }
+    return requests.filter(isObject).map(request => ({
+      requestId: String(request.request_id ?? ''),
+      kernelId: String(request.kernel_id ?? kernelId),
+      cellId: typeof request.cell_id === 'string' ? request.cell_id : null,
+      documentPath:
+        typeof request.document_path === 'string'
+          ? request.document_path
+          : null,
+      status: toRequestStatus(request.request_status)
+    }));
+  }
+
+  private _executePath(kernelId: string): string {
+    return URLExt.join('api/kernels', encodeURIComponent(kernelId), 'execute');
+  }
+
+  private async _request(path: string, init: RequestInit): Promise<Response> {
+    const url = URLExt.join(this._serverSettings.baseUrl, path);
+    try {
+      return await ServerConnection.makeRequest(
+        url,
+        init,
+        this._serverSettings
+      );
+    } catch (reason) {
+      throw new BackendError('unreachable', null, (reason as Error).message);
+    }
+  }
+}
+
+/**
+ * Turn nbmodel's final reply body into an outcome.
+ */
+export function parseReply(body: unknown): ExecutionOutcome {
+  if (!isObject(body)) {
+    return { kind: 'failed', message: 'unreadable result' };
+  }
+  const status =
+    body.status === 'ok' || body.status === 'error' || body.status === 'aborted'
+      ? body.status
+      : 'error';
+  let outputs: unknown[] = [];
+  // nbmodel sends the outputs as a JSON-encoded string.
+  if (typeof body.outputs === 'string') {
+    try {
+      const parsed = JSON.parse(body.outputs);
+      outputs = Array.isArray(parsed) ? parsed : [];
+    } catch {
+      outputs = [];
+    }
+  } else if (Array.isArray(body.outputs)) {
+    outputs = body.outputs;
+  }
+  return {
+    kind: 'reply',
+    status,
+    executionCount:
+      typeof body.execution_count === 'number' ? body.execution_count : null,
+    outputs
+  };
+}
+
+/**
+ * Tell a dropped request from a failed one by nbmodel's message.
+ */
+export function classifyServerFailure(message: string): ExecutionOutcome {
+  let reason: CancelReason | null = null;
+  if (/previous queued request failed/i.test(message)) {
+    reason = 'previous-failed';
+  } else if (/superseded/i.test(message)) {
+    reason = 'superseded';
+  } else if (/^execution cancelled/i.test(message)) {
+    reason = 'cancelled';
+  }
+  return reason
+    ? { kind: 'cancelled', reason, message }
+    : { kind: 'failed', message };
+}
+
+function toRequestStatus(value: unknown): RequestStatus {
+  return value === 'running' || value === 'input' ? value : 'queued';
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+async function readJson(response: Response): Promise<unknown> {
+  const text = await response.text();
+  if (!text) {
+    return null;
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new BackendError('malformed', response.status, text.slice(0, 200));
+  }
+}
+
+async function errorFrom(response: Response): Promise<BackendError> {
+  let detail = response.statusText;
+  try {
+    const body = JSON.parse(await response.text());
+    if (isObject(body) && typeof body.message === 'string' && body.message) {
+      detail = body.message;
+    } else if (isObject(body) && typeof body.reason === 'string') {
+      detail = body.reason;
+    }
+  } catch {
+    // Keep the status text when the body is not JSON.
+  }
+  return new BackendError('http', response.status, detail);
+}

@@ -1,0 +1,486 @@
+/**
+ * The notebook cell executor: runs code cells on the server when it can,
+ * and in the tab (JupyterLab's own `runCell`) when it cannot.
+ */
+import { Dialog, showDialog } from '@jupyterlab/apputils';
+import type { CodeCell, ICodeCellModel } from '@jupyterlab/cells';
+import type { KernelMessage } from '@jupyterlab/services';
+import {
+  KernelError,
+  runCell as stockRunCell,
+  type INotebookCellExecutor,
+  type INotebookModel
+} from '@jupyterlab/notebook';
+import {
+  nullTranslator,
+  type ITranslator,
+  type TranslationBundle
+} from '@jupyterlab/translation';
+import type { ISharedNotebook } from '@jupyter/ydoc';
+import {
+  BackendError,
+  type ExecutionOutcome,
+  type IExecutionBackend
+} from './backend/types';
+import { waitForDocumentId } from './documentid';
+import {
+  chooseExecutionPath,
+  type ClientPathReason,
+  type ExecutionPath
+} from './executionpath';
+import { ExecutionWatch, type WatchOutcome } from './executionwatch';
+import type { RequestMonitor } from './requestmonitor';
+import type { IHandoffSettings } from './settings';
+import { SubmissionQueue } from './submissionqueue';
+import type { ISubmissionEvent } from './tokens';
+
+type RunCellOptions = INotebookCellExecutor.IRunCellOptions;
+type SessionContext = NonNullable<RunCellOptions['sessionContext']>;
+
+export interface IHandoffExecutorOptions {
+  backend: IExecutionBackend;
+  monitor: RequestMonitor;
+  settings: {
+    readonly ready: Promise<void>;
+    readonly current: Readonly<IHandoffSettings>;
+  };
+  /** A cell runs in the tab although server-side execution is on, or is off. */
+  onFallback?: (
+    notebook: INotebookModel,
+    reason: ClientPathReason,
+    path: string
+  ) => void;
+  /** A submission of this tab changed phase. */
+  onSubmission?: (event: ISubmissionEvent) => void;
+  translator?: ITranslator;
+  /** JupyterLab's own executor, used for the client path. */
+  clientRunCell?: (options: RunCellOptions) => Promise<boolean>;
+  /** How long to wait for the shared document id after opening (ms). */
+  documentIdTimeoutMs?: number;
+}
+
+/**
+ * Runs cells through a server-side execution backend.
+ */
+export class HandoffExecutor implements INotebookCellExecutor {
+  constructor(options: IHandoffExecutorOptions) {
+    this._options = options;
+    this._trans = (options.translator ?? nullTranslator).load(
+      'jupyterlab_handoff'
+    );
+    this._clientRunCell = options.clientRunCell ?? stockRunCell;
+  }
+
+  /**
+   * Forget whether the server offers the endpoint, e.g. after a reconnect.
+   */
+  resetBackendAvailability(): void {
+    this._backendAvailable = null;
+  }
+
+  async runCell(options: RunCellOptions): Promise<boolean> {
+    const { cell, notebook, sessionContext } = options;
+    if (cell.model.type !== 'code' || !sessionContext) {
+      return this._clientRunCell(options);
+    }
+    // Take the place in the queue before anything asynchronous, so the
+    // order of the POSTs is the order of the cells.
+    const ticket = this._queue.schedule(notebook);
+    try {
+      await ticket.turn;
+      await this._options.settings.ready;
+      if (ticket.aborted) {
+        ticket.release();
+        return this._abortQueued(options);
+      }
+      if (
+        !this._options.settings.current.serverSideExecution ||
+        !notebook.collaborative
+      ) {
+        ticket.release();
+        return this._runInTab(
+          options,
+          this._options.settings.current.serverSideExecution
+            ? 'not-collaborative'
+            : 'disabled'
+        );
+      }
+      const kernelReady = await this._checkKernel(options, sessionContext);
+      if (kernelReady !== 'ready') {
+        ticket.release();
+        return kernelReady === 'no-kernel';
+      }
+      const kernelId = sessionContext.session!.kernel!.id;
+      const path = await this._choosePath(options, kernelId);
+      if (path.path === 'client') {
+        ticket.release();
+        return this._runInTab(options, path.reason);
+      }
+      return await this._runOnServer(
+        options,
+        sessionContext,
+        kernelId,
+        path.documentId,
+        ticket
+      );
+    } finally {
+      ticket.release();
+    }
+  }
+
+  private async _runInTab(
+    options: RunCellOptions,
+    reason: ClientPathReason
+  ): Promise<boolean> {
+    this._options.onFallback?.(
+      options.notebook,
+      reason,
+      options.sessionContext?.path ?? ''
+    );
+    return this._clientRunCell(options);
+  }
+
+  private async _choosePath(
+    options: RunCellOptions,
+    kernelId: string
+  ): Promise<ExecutionPath> {
+    return chooseExecutionPath({
+      enabled: this._options.settings.current.serverSideExecution,
+      collaborative: !!options.notebook.collaborative,
+      backendAvailable: () => this._isBackendAvailable(kernelId),
+      documentId: () =>
+        waitForDocumentId(
+          options.notebook.sharedModel,
+          this._options.documentIdTimeoutMs ?? 5000
+        )
+    });
+  }
+
+  private async _isBackendAvailable(kernelId: string): Promise<boolean> {
+    if (this._backendAvailable === null) {
+      try {
+        this._backendAvailable =
+          await this._options.backend.isAvailable(kernelId);
+      } catch (reason) {
+        // Unreachable now: decide again next time instead of caching.
+        console.warn('jupyterlab-handoff: could not probe the server', reason);
+        return false;
+      }
+    }
+    return this._backendAvailable === true;
+  }
+
+  /**
+   * JupyterLab's guards before running code: a terminating session, pending
+   * input, no kernel.
+   */
+  private async _checkKernel(
+    options: RunCellOptions,
+    sessionContext: SessionContext
+  ): Promise<'ready' | 'blocked' | 'no-kernel'> {
+    const trans = this._trans;
+    if (sessionContext.isTerminating) {
+      await showDialog({
+        title: trans.__('Kernel Terminating'),
+        body: trans.__(
+          'The kernel for %1 appears to be terminating. You can not run any cell for now.',
+          sessionContext.session?.path
+        ),
+        buttons: [Dialog.okButton()]
+      });
+      return 'blocked';
+    }
+    if (sessionContext.pendingInput) {
+      await showDialog({
+        title: trans.__('Cell not executed due to pending input'),
+        body: trans.__(
+          'The cell has not been executed to avoid kernel deadlock as there is another pending input! Type your input in the input box, press Enter and try again.'
+        ),
+        buttons: [Dialog.okButton()]
+      });
+      return 'blocked';
+    }
+    if (sessionContext.hasNoKernel) {
+      const shouldSelect = await sessionContext.startKernel();
+      if (shouldSelect && options.sessionDialogs) {
+        await options.sessionDialogs.selectKernel(sessionContext);
+      }
+    }
+    if (sessionContext.hasNoKernel || !sessionContext.session?.kernel) {
+      options.cell.model.sharedModel.transact(() => {
+        (options.cell.model as ICodeCellModel).clearExecution();
+      });
+      return 'no-kernel';
+    }
+    return 'ready';
+  }
+
+  private async _runOnServer(
+    options: RunCellOptions,
+    sessionContext: SessionContext,
+    kernelId: string,
+    documentId: string,
+    ticket: { release(): void }
+  ): Promise<boolean> {
+    const { cell, notebook, notebookConfig } = options;
+    const model = cell.model as ICodeCellModel;
+    const code = model.sharedModel.getSource();
+    const cellId = model.sharedModel.getId();
+
+    if (!code.trim()) {
+      // As in JupyterLab: an empty cell is cleared, not executed.
+      model.sharedModel.transact(() => model.clearExecution(), false);
+      options.onCellExecuted({ cell, success: true });
+      return true;
+    }
+
+    notebook.deletedCells.splice(0, notebook.deletedCells.length);
+    options.onCellExecutionScheduled({ cell });
+    // One transaction, so every client sees `[*]` at once, and trust is set
+    // while the cell has no outputs (setting it later would rewrite them).
+    model.sharedModel.transact(() => {
+      model.clearExecution();
+      (cell as CodeCell).outputHidden = false;
+      model.executionState = 'running';
+    }, false);
+
+    const event = {
+      notebook,
+      cellId,
+      kernelId,
+      requestId: null as string | null
+    };
+    this._options.onSubmission?.({ ...event, phase: 'submitting' });
+
+    let submission;
+    try {
+      submission = await this._options.backend.submit({
+        kernelId,
+        code,
+        cellId,
+        documentId,
+        documentPath: sessionContext.path,
+        recordTiming: !!notebookConfig.recordTiming
+      });
+    } catch (reason) {
+      ticket.release();
+      return this._fail(options, this._describeBackendError(reason), event);
+    }
+    ticket.release();
+    event.requestId = submission.requestId;
+    this._options.onSubmission?.({ ...event, phase: 'accepted' });
+
+    const watch = new ExecutionWatch({
+      backend: this._options.backend,
+      monitor: this._options.monitor,
+      kernelId,
+      submission,
+      notebook: notebook.sharedModel as ISharedNotebook,
+      cellId
+    });
+    const release = this._followLifecycle(sessionContext, watch);
+    let outcome: WatchOutcome;
+    try {
+      outcome = await watch.done;
+    } finally {
+      release();
+    }
+    return this._conclude(options, outcome, event);
+  }
+
+  /**
+   * Turn how the execution ended into JupyterLab's executor contract.
+   */
+  private _conclude(
+    options: RunCellOptions,
+    outcome: WatchOutcome,
+    event: Omit<ISubmissionEvent, 'phase'>
+  ): boolean {
+    const { cell } = options;
+    const finished = (success: boolean) =>
+      this._options.onSubmission?.({ ...event, phase: 'finished', success });
+    switch (outcome.kind) {
+      case 'reply': {
+        if (outcome.status === 'ok') {
+          finished(true);
+          options.onCellExecuted({ cell, success: true });
+          return true;
+        }
+        finished(false);
+        const error = new KernelError(replyContent(outcome));
+        this._stopQueueAfterError(options);
+        options.onCellExecuted({ cell, success: false, error });
+        throw error;
+      }
+      case 'cancelled':
+        finished(false);
+        if (outcome.reason === 'superseded') {
+          // A newer run of the same cell replaced this one; it owns the cell.
+          return false;
+        }
+        return this._abortQueued(options);
+      case 'failed':
+        return this._fail(
+          options,
+          this._trans.__('The server could not run this cell: %1', outcome.message),
+          event
+        );
+      case 'consumed':
+        return this._fail(
+          options,
+          this._trans.__(
+            'The server no longer knows this execution (it may have restarted). Its outputs so far are kept.'
+          ),
+          event
+        );
+      case 'cell-deleted':
+        finished(false);
+        return false;
+      case 'stopped':
+        finished(false);
+        return false;
+    }
+  }
+
+  /**
+   * A queued cell that will not run: put its prompt back, as JupyterLab does
+   * for cells after a failing one.
+   */
+  private _abortQueued(options: RunCellOptions): boolean {
+    const model = options.cell.model as ICodeCellModel;
+    if (model.executionState === 'running' && model.executionCount === null) {
+      model.executionState = 'idle';
+    }
+    const error = new KernelError({
+      status: 'aborted',
+      execution_count: null
+    } as unknown as KernelMessage.IExecuteReplyMsg['content']);
+    options.onCellExecuted({ cell: options.cell, success: false, error });
+    throw error;
+  }
+
+  /**
+   * The server failed the cell: keep its outputs, add a readable error, end
+   * the `[*]`, and stop the cells queued behind it.
+   */
+  private _fail(
+    options: RunCellOptions,
+    message: string,
+    event: Omit<ISubmissionEvent, 'phase'>
+  ): boolean {
+    const model = options.cell.model as ICodeCellModel;
+    const ename = this._trans.__('ServerExecutionError');
+    if (!options.cell.isDisposed && !model.isDisposed) {
+      model.sharedModel.transact(() => {
+        model.outputs.add({
+          output_type: 'error',
+          ename,
+          evalue: message,
+          traceback: [`${ename}: ${message}`]
+        });
+        model.executionState = 'idle';
+      }, false);
+    }
+    this._options.onSubmission?.({ ...event, phase: 'finished', success: false });
+    const error = new KernelError({
+      status: 'error',
+      ename,
+      evalue: message,
+      traceback: [],
+      execution_count: null
+    } as unknown as KernelMessage.IExecuteReplyMsg['content']);
+    this._stopQueueAfterError(options);
+    options.onCellExecuted({ cell: options.cell, success: false, error });
+    throw error;
+  }
+
+  private _stopQueueAfterError(options: RunCellOptions): void {
+    const tags = options.cell.model.getMetadata('tags');
+    if (Array.isArray(tags) && tags.includes('raises-exception')) {
+      return;
+    }
+    this._queue.abortPending(options.notebook);
+  }
+
+  /**
+   * Stop waiting when the kernel restarts, dies or is replaced: the server
+   * run is gone with it. Returns the disconnector.
+   */
+  private _followLifecycle(
+    sessionContext: SessionContext,
+    watch: ExecutionWatch
+  ): () => void {
+    const onStatus = (_: unknown, status: string) => {
+      if (
+        status === 'restarting' ||
+        status === 'autorestarting' ||
+        status === 'dead'
+      ) {
+        watch.stop(status);
+      }
+    };
+    const onKernelChanged = () => watch.stop('kernel-changed');
+    const onDisposed = () => watch.stop('closed');
+    sessionContext.statusChanged.connect(onStatus);
+    sessionContext.kernelChanged.connect(onKernelChanged);
+    sessionContext.disposed.connect(onDisposed);
+    return () => {
+      sessionContext.statusChanged.disconnect(onStatus);
+      sessionContext.kernelChanged.disconnect(onKernelChanged);
+      sessionContext.disposed.disconnect(onDisposed);
+    };
+  }
+
+  private _describeBackendError(reason: unknown): string {
+    const trans = this._trans;
+    if (reason instanceof BackendError) {
+      switch (reason.kind) {
+        case 'unreachable':
+          return trans.__(
+            'The server could not be reached to run this cell (%1). Check the connection and run it again.',
+            reason.detail
+          );
+        case 'malformed':
+          return trans.__(
+            'The server answered with something unreadable (HTTP %1). The cell was not run.',
+            String(reason.status)
+          );
+        case 'http':
+          return trans.__(
+            'The server refused to run this cell (HTTP %1: %2).',
+            String(reason.status),
+            reason.detail
+          );
+      }
+    }
+    return trans.__('Running this cell on the server failed: %1', String(reason));
+  }
+
+  private _options: IHandoffExecutorOptions;
+  private _trans: TranslationBundle;
+  private _clientRunCell: (options: RunCellOptions) => Promise<boolean>;
+  private _queue = new SubmissionQueue<INotebookModel>();
+  private _backendAvailable: boolean | null = null;
+}
+
+/**
+ * The execute_reply content JupyterLab's `KernelError` expects, rebuilt from
+ * the server's reply and its error output.
+ */
+function replyContent(
+  outcome: Extract<ExecutionOutcome, { kind: 'reply' }>
+): KernelMessage.IExecuteReplyMsg['content'] {
+  const error = outcome.outputs.find(
+    (output): output is Record<string, unknown> =>
+      typeof output === 'object' &&
+      output !== null &&
+      (output as { output_type?: unknown }).output_type === 'error'
+  );
+  return {
+    status: outcome.status,
+    execution_count: outcome.executionCount,
+    ename: typeof error?.ename === 'string' ? error.ename : '',
+    evalue: typeof error?.evalue === 'string' ? error.evalue : '',
+    traceback: Array.isArray(error?.traceback) ? error.traceback : []
+  } as unknown as KernelMessage.IExecuteReplyMsg['content'];
+}
