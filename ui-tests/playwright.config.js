@@ -1,0 +1,55 @@
+/**
+ * Galata configuration: the real Jupyter stack, driven through Debian's
+ * Chromium (no browser download is possible on our machines).
+ */
+const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
+
+const chromium = process.env.HANDOFF_CHROMIUM || '/usr/bin/chromium';
+
+module.exports = {
+  ...baseConfig,
+  workers: 1,
+  retries: 0,
+  timeout: 120000,
+  reporter: [[process.env.CI ? 'line' : 'list']],
+  expect: {
+    timeout: 15000,
+    toMatchSnapshot: { maxDiffPixelRatio: 0.01 }
+  },
+  use: {
+    ...baseConfig.use,
+    video: 'off',
+    trace: 'off',
+    launchOptions: {
+      executablePath: chromium,
+      args: ['--disable-gpu', '--disable-sync', '--disable-dev-shm-usage']
+    }
+  },
+  projects: [
+    {
+      name: 'stack',
+      testIgnore: /no-backend\.spec\.ts/,
+      use: { baseURL: 'http://localhost:8888' }
+    },
+    {
+      name: 'no-backend',
+      testMatch: /no-backend\.spec\.ts/,
+      use: { baseURL: 'http://localhost:8889' }
+    }
+  ],
+  webServer: [
+    {
+      command: 'jupyter lab --config jupyter_server_test_config.py',
+      url: 'http://localhost:8888/lab',
+      timeout: 120 * 1000,
+      reuseExistingServer: !process.env.CI
+    },
+    {
+      command: 'jupyter lab --config jupyter_server_test_config.py',
+      url: 'http://localhost:8889/lab',
+      env: { ...process.env, HANDOFF_TEST_PORT: '8889', HANDOFF_NO_BACKEND: '1' },
+      timeout: 120 * 1000,
+      reuseExistingServer: !process.env.CI
+    }
+  ]
+};

@@ -1,0 +1,134 @@
+/**
+ * Shared helpers for the end-to-end tests.
+ */
+import { expect, type IJupyterLabPageFixture } from '@jupyterlab/galata';
+import type { Page, Request } from '@playwright/test';
+
+/**
+ * Galata's kernel and session mocks must stay off in these tests: its kernel
+ * route (`/api/kernels(/<id>)?` with no end anchor) also captures
+ * `POST /api/kernels/<id>/execute` and answers it itself, and its session
+ * mock hides sessions started by other browser contexts, so a second browser
+ * would start a new kernel instead of joining the running one.
+ */
+export const REAL_KERNELS = { kernels: null, sessions: null } as const;
+
+/** Options for `galata.newPage` with the same real kernels and sessions. */
+export const REAL_KERNELS_PAGE = {
+  mockKernels: false,
+  mockSessions: false
+} as const;
+
+/** The executor's request to the server (jupyter-server-nbmodel). */
+export function isExecutePost(request: Request): boolean {
+  return (
+    request.method() === 'POST' &&
+    /\/api\/kernels\/[^/]+\/execute(\?|$)/.test(request.url())
+  );
+}
+
+/** Collect the execute POSTs a page sends, with their JSON bodies. */
+export function recordExecutePosts(page: Page): Array<Record<string, any>> {
+  const posts: Array<Record<string, any>> = [];
+  page.on('request', request => {
+    if (isExecutePost(request)) {
+      posts.push(request.postDataJSON());
+    }
+  });
+  return posts;
+}
+
+/** The n-th cell of the active notebook. */
+export function cell(page: Page, index: number) {
+  return page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell').nth(index);
+}
+
+/** The input prompt of the n-th cell, e.g. `[*]:` or `[3]:`. */
+export function prompt(page: Page, index: number) {
+  return cell(page, index).locator('.jp-InputPrompt');
+}
+
+/** The rendered outputs of the n-th cell, without their prompts. */
+export function outputText(page: Page, index: number) {
+  return cell(page, index).locator('.jp-OutputArea-output');
+}
+
+/** An nbformat 4.5 notebook of code cells. */
+export function notebookJSON(sources: string[]): string {
+  return JSON.stringify({
+    cells: sources.map((source, index) => ({
+      cell_type: 'code',
+      id: `cell-${index}`,
+      metadata: {},
+      source,
+      outputs: [],
+      execution_count: null
+    })),
+    metadata: {
+      kernelspec: {
+        display_name: 'Python 3 (ipykernel)',
+        language: 'python',
+        name: 'python3'
+      },
+      language_info: { name: 'python' }
+    },
+    nbformat: 4,
+    nbformat_minor: 5
+  });
+}
+
+/**
+ * Write a notebook of code cells to `<tmpPath>/<name>` and open it.
+ *
+ * The file is written under its final name: a notebook created as
+ * Untitled.ipynb and renamed keeps a session on the old path, which another
+ * browser would not find.
+ */
+export async function fillNotebook(
+  page: IJupyterLabPageFixture,
+  tmpPath: string,
+  name: string,
+  sources: string[]
+): Promise<void> {
+  await page.contents.uploadContent(
+    notebookJSON(sources),
+    'text',
+    `${tmpPath}/${name}`
+  );
+  await openNotebook(page, `${tmpPath}/${name}`);
+}
+
+/** Open a notebook and wait for its kernel to be idle. */
+export async function openNotebook(
+  page: IJupyterLabPageFixture,
+  path: string
+): Promise<void> {
+  await page.notebook.openByPath(path);
+  await page.notebook.activate(path.split('/').pop()!);
+  await expect(
+    page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator')
+  ).toHaveAttribute('data-status', 'idle', { timeout: 60000 });
+}
+
+/** Run one cell with the notebook's own command, without advancing. */
+export async function runCell(page: IJupyterLabPageFixture, index: number) {
+  await page.notebook.selectCells(index);
+  // Fire and forget: the command resolves only when the cell completes.
+  await page.evaluate(() => {
+    void (window as any).jupyterapp.commands.execute('notebook:run-cell');
+  });
+}
+
+/** Wait until a cell finished with a count. */
+export async function waitForCount(page: Page, index: number, timeout = 60000) {
+  await expect(prompt(page, index)).toHaveText(/^\[\d+\]:$/, { timeout });
+}
+
+/** The kernel id of the active notebook. */
+export async function activeKernelId(page: Page): Promise<string> {
+  return page.evaluate(
+    () =>
+      (window as any).jupyterapp.shell.currentWidget.sessionContext.session
+        .kernel.id
+  );
+}
