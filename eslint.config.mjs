@@ -53,7 +53,12 @@ export default tseslint.config(
     }
   },
   {
-    files: ['ui-tests/**/*.ts', 'bench/**/*.ts', 'ui-tests/**/*.js', 'bench/**/*.mjs'],
+    files: ['ui-tests/**/*.ts', 'bench/**/*.ts'],
     languageOptions: { parserOptions: { project: null } }
+  },
+  {
+    files: ['**/*.js', '**/*.mjs'],
+    languageOptions: { globals: { ...globals.node } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' }
   }
 );

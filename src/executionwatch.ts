@@ -6,7 +6,11 @@
  * listing (the request stops being listed). Whichever comes first, the result
  * is then read once from the server, which also frees it there.
  */
-import type { ISharedCell, ISharedCodeCell, ISharedNotebook } from '@jupyter/ydoc';
+import type {
+  ISharedCell,
+  ISharedCodeCell,
+  ISharedNotebook
+} from '@jupyter/ydoc';
 import type {
   ExecutionOutcome,
   IExecutionBackend,
@@ -161,7 +165,7 @@ export class ExecutionWatch {
         let progress;
         try {
           progress = await backend.check(kernelId, submission);
-        } catch (reason) {
+        } catch {
           if (isCompleteInDocument(this._cell)) {
             this._finish(outcomeFromDocument(this._cell!));
           }

@@ -148,7 +148,7 @@ export class RequestMonitor implements IDisposable {
     let requests: IInFlightRequest[];
     try {
       requests = await this._backend.listInFlight(kernelId);
-    } catch (reason) {
+    } catch {
       // The server is unreachable or erroring: the executions go on there,
       // so keep waiting, slowly.
       state.interval = this._maxInterval;

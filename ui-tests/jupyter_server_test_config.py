@@ -12,7 +12,7 @@ from jupyterlab.galata import configure_jupyter_server
 
 configure_jupyter_server(c)  # noqa: F821
 
-c.ServerApp.port = int(os.environ.get("HANDOFF_TEST_PORT", "8888"))  # noqa: F821
+c.ServerApp.port = int(os.environ.get("HANDOFF_TEST_PORT", "18888"))  # noqa: F821
 # CI machines run as root.
 c.ServerApp.allow_root = True  # noqa: F821
 # Galata's configuration turns the XSRF check off because its own Node-side

@@ -29,27 +29,34 @@ module.exports = {
     {
       name: 'stack',
       testIgnore: /no-backend\.spec\.ts/,
-      use: { baseURL: 'http://localhost:8888' }
+      use: { baseURL: 'http://localhost:18888' }
     },
     {
       name: 'no-backend',
       testMatch: /no-backend\.spec\.ts/,
-      use: { baseURL: 'http://localhost:8889' }
+      use: { baseURL: 'http://localhost:18889' }
     }
   ],
   webServer: [
     {
       command: 'jupyter lab --config jupyter_server_test_config.py',
-      url: 'http://localhost:8888/lab',
+      url: 'http://localhost:18888/lab',
+      env: { ...process.env, HANDOFF_TEST_PORT: '18888' },
       timeout: 120 * 1000,
-      reuseExistingServer: !process.env.CI
+      // Always a fresh server: reusing one (e.g. the demo) would test
+      // whatever that server happens to have.
+      reuseExistingServer: false
     },
     {
       command: 'jupyter lab --config jupyter_server_test_config.py',
-      url: 'http://localhost:8889/lab',
-      env: { ...process.env, HANDOFF_TEST_PORT: '8889', HANDOFF_NO_BACKEND: '1' },
+      url: 'http://localhost:18889/lab',
+      env: {
+        ...process.env,
+        HANDOFF_TEST_PORT: '18889',
+        HANDOFF_NO_BACKEND: '1'
+      },
       timeout: 120 * 1000,
-      reuseExistingServer: !process.env.CI
+      reuseExistingServer: false
     }
   ]
 };

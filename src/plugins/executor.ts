@@ -49,7 +49,13 @@ export const executorPlugin: JupyterFrontEndPlugin<INotebookCellExecutor> = {
               }
             ]
           : [];
-      Notification.warning(message, { autoClose: 10000, actions });
+      // A server or document that cannot do it stays true until fixed, so
+      // that message waits for the user; the others are passing states.
+      const lasting = reason === 'no-backend' || reason === 'not-collaborative';
+      Notification.warning(message, {
+        autoClose: lasting ? false : 10000,
+        actions
+      });
     });
 
     function describeFallback(reason: ClientPathReason, path: string): string {

@@ -29,8 +29,10 @@ class ServerExecution implements IServerExecution {
   readonly settings = new HandoffSettingsModel();
   readonly backend: NbmodelBackend;
   readonly monitor: RequestMonitor;
-  readonly submissions: Signal<IServerExecution, ISubmissionEvent> =
-    new Signal<IServerExecution, ISubmissionEvent>(this);
+  readonly submissions: Signal<IServerExecution, ISubmissionEvent> = new Signal<
+    IServerExecution,
+    ISubmissionEvent
+  >(this);
   readonly fallbacks: Signal<IServerExecution, IFallbackEvent> = new Signal<
     IServerExecution,
     IFallbackEvent
@@ -92,20 +94,19 @@ class ServerExecution implements IServerExecution {
 /**
  * Provides the server-side execution service.
  */
-export const serverExecutionPlugin: JupyterFrontEndPlugin<IServerExecution> =
-  {
-    id: SETTINGS_PLUGIN_ID,
-    description:
-      'Runs notebook cells on the Jupyter server and tracks what this tab submitted.',
-    autoStart: true,
-    provides: IServerExecution,
-    optional: [ISettingRegistry],
-    activate: (
-      app: JupyterFrontEnd,
-      registry: ISettingRegistry | null
-    ): IServerExecution => {
-      const service = new ServerExecution(app, registry);
-      void service.connectSettings();
-      return service;
-    }
-  };
+export const serverExecutionPlugin: JupyterFrontEndPlugin<IServerExecution> = {
+  id: SETTINGS_PLUGIN_ID,
+  description:
+    'Runs notebook cells on the Jupyter server and tracks what this tab submitted.',
+  autoStart: true,
+  provides: IServerExecution,
+  optional: [ISettingRegistry],
+  activate: (
+    app: JupyterFrontEnd,
+    registry: ISettingRegistry | null
+  ): IServerExecution => {
+    const service = new ServerExecution(app, registry);
+    void service.connectSettings();
+    return service;
+  }
+};

@@ -40,7 +40,9 @@ export function recordExecutePosts(page: Page): Array<Record<string, any>> {
 
 /** The n-th cell of the active notebook. */
 export function cell(page: Page, index: number) {
-  return page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell').nth(index);
+  return page
+    .locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell')
+    .nth(index);
 }
 
 /** The input prompt of the n-th cell, e.g. `[*]:` or `[3]:`. */
@@ -106,7 +108,9 @@ export async function openNotebook(
   await page.notebook.openByPath(path);
   await page.notebook.activate(path.split('/').pop()!);
   await expect(
-    page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator')
+    page.locator(
+      '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator'
+    )
   ).toHaveAttribute('data-status', 'idle', { timeout: 60000 });
 }
 
@@ -131,4 +135,26 @@ export async function activeKernelId(page: Page): Promise<string> {
       (window as any).jupyterapp.shell.currentWidget.sessionContext.session
         .kernel.id
   );
+}
+
+/** Count the execute_request messages a page sends on kernel websockets. */
+export function recordWebsocketExecuteRequests(page: Page): { count: number } {
+  const seen = { count: 0 };
+  page.on('websocket', socket => {
+    socket.on('framesent', frame => {
+      const payload =
+        typeof frame.payload === 'string'
+          ? frame.payload
+          : frame.payload.toString('latin1');
+      if (payload.includes('"msg_type":"execute_request"')) {
+        seen.count++;
+      }
+    });
+  });
+  return seen;
+}
+
+/** The text of the notifications currently shown. */
+export function notifications(page: Page) {
+  return page.locator('.Toastify__toast');
 }

@@ -16,7 +16,8 @@ import {
   waitForCount
 } from './helpers';
 
-const SEED = 'import time\nfor i in range(12): print(i, end=" "); time.sleep(0.5)';
+const SEED =
+  'import time\nfor i in range(12): print(i, end=" "); time.sleep(0.5)';
 test.use(REAL_KERNELS);
 
 const ALL_NUMBERS = Array.from({ length: 12 }, (_, i) => `${i} `).join('');

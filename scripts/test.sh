@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Set up everything, then run every test: lint, jest, and the Galata suite on
+# the real server stack in Debian's Chromium.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+bash scripts/setup.sh --browser
+export PATH="$root/.venv/bin:$PATH"
+
+printf '\033[1m==> %s\033[0m\n' "Lint (stylelint, prettier, eslint)"
+npm run --silent lint:check
+
+printf '\033[1m==> %s\033[0m\n' "Unit tests (jest)"
+npx jest --ci
+
+printf '\033[1m==> %s\033[0m\n' "End-to-end tests (Galata, Debian Chromium)"
+cd ui-tests
+npx playwright test "$@"

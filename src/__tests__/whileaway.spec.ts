@@ -1,0 +1,247 @@
+import { YNotebook, type ISharedCodeCell } from '@jupyter/ydoc';
+import {
+  awayMessage,
+  diffSinceSnapshot,
+  hasNews,
+  outputsFingerprint,
+  parseSnapshot,
+  serializeSnapshot,
+  takeSnapshot,
+  type IAwayDiff
+} from '../inflight';
+
+// @jupyter/ydoc reads a cell's fields before inserting it; Yjs warns.
+const warn = console.warn;
+beforeAll(() => {
+  jest.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => {
+    if (!String(args[0]).startsWith('Invalid access: Add Yjs type')) {
+      warn(...args);
+    }
+  });
+});
+afterAll(() => {
+  jest.restoreAllMocks();
+});
+
+function makeNotebook(ids: string[]): YNotebook {
+  const nb = new YNotebook();
+  nb.insertCells(
+    0,
+    ids.map(id => ({ cell_type: 'code', id, source: `print("${id}")` }))
+  );
+  return nb;
+}
+
+function cellOf(nb: YNotebook, id: string): ISharedCodeCell {
+  return nb.cells.find(cell => cell.getId() === id) as ISharedCodeCell;
+}
+
+function stream(text: string) {
+  return { output_type: 'stream', name: 'stdout', text };
+}
+
+function run(nb: YNotebook, id: string): void {
+  const cell = cellOf(nb, id);
+  nb.transact(() => {
+    cell.clearOutputs(null);
+    cell.execution_count = null;
+    cell.executionState = 'running';
+  });
+}
+
+function print(nb: YNotebook, id: string, text: string): void {
+  const cell = cellOf(nb, id);
+  cell.setOutputs([...cell.getOutputs(), stream(text)]);
+}
+
+function finish(nb: YNotebook, id: string, count: number): void {
+  const cell = cellOf(nb, id);
+  nb.transact(() => {
+    cell.execution_count = count;
+    cell.executionState = 'idle';
+  });
+}
+
+describe('while you were away', () => {
+  it('tells finished, new output and still running cells apart', () => {
+    const nb = makeNotebook(['a', 'b', 'c', 'd', 'e', 'f']);
+    finish(nb, 'd', 1);
+    run(nb, 'a');
+    run(nb, 'b');
+    print(nb, 'b', 'step 1\n');
+    run(nb, 'c');
+    run(nb, 'f');
+    const snapshot = takeSnapshot(nb.cells, { now: 1234 });
+    expect(snapshot.takenAt).toBe(1234);
+    expect(snapshot.cells.a).toEqual({
+      count: null,
+      running: true,
+      outputs: '0'
+    });
+
+    // Away: a finishes, b prints more, c is still silent, d is re-run and
+    // finishes, e is untouched, f is cancelled; g is added and started.
+    print(nb, 'a', 'done\n');
+    finish(nb, 'a', 2);
+    print(nb, 'b', 'step 2\n');
+    run(nb, 'd');
+    finish(nb, 'd', 3);
+    cellOf(nb, 'f').executionState = 'idle';
+    nb.insertCell(0, { cell_type: 'code', id: 'g', source: '' });
+    run(nb, 'g');
+
+    const diff = diffSinceSnapshot(snapshot, nb.cells);
+    expect(diff).toEqual<IAwayDiff>({
+      finished: ['a', 'd'],
+      newOutput: ['b'],
+      stillRunning: ['g', 'b', 'c'],
+      stopped: ['f'],
+      marked: ['a', 'b', 'd'],
+      first: 'a'
+    });
+    expect(hasNews(diff)).toBe(true);
+    expect(awayMessage(diff)).toBe(
+      '2 cells finished, 1 cell has new output and 3 are still running on the server since you left'
+    );
+  });
+
+  it('has nothing to say when nothing happened', () => {
+    const nb = makeNotebook(['a', 'b']);
+    finish(nb, 'a', 1);
+    print(nb, 'a', 'old\n');
+    run(nb, 'b');
+    const diff = diffSinceSnapshot(takeSnapshot(nb.cells), nb.cells);
+    expect(diff.finished).toEqual([]);
+    expect(diff.newOutput).toEqual([]);
+    expect(diff.stillRunning).toEqual(['b']);
+    expect(diff.first).toBeNull();
+    expect(hasNews(diff)).toBe(false);
+    expect(awayMessage(diff)).toBeNull();
+  });
+
+  it('ignores cleared outputs and deleted cells', () => {
+    const nb = makeNotebook(['a', 'b']);
+    finish(nb, 'a', 1);
+    print(nb, 'a', 'x\n');
+    run(nb, 'b');
+    const snapshot = takeSnapshot(nb.cells);
+    cellOf(nb, 'a').clearOutputs(null);
+    nb.deleteCell(1);
+    const diff = diffSinceSnapshot(snapshot, nb.cells);
+    expect(hasNews(diff)).toBe(false);
+    expect(diff.stopped).toEqual([]);
+  });
+
+  it('uses the running test it is given', () => {
+    const nb = makeNotebook(['a']);
+    // The model knows it is running; the document lost the state (a move).
+    const snapshot = takeSnapshot(nb.cells, { isRunning: () => true });
+    finish(nb, 'a', 4);
+    expect(diffSinceSnapshot(snapshot, nb.cells).finished).toEqual(['a']);
+    expect(
+      diffSinceSnapshot(snapshot, nb.cells, { isRunning: () => true })
+        .stillRunning
+    ).toEqual(['a']);
+  });
+
+  it('keeps cells marked until seen, across snapshots', () => {
+    const nb = makeNotebook(['a', 'b']);
+    run(nb, 'b');
+    const first = takeSnapshot(nb.cells);
+    finish(nb, 'b', 1);
+    const diff = diffSinceSnapshot(first, nb.cells);
+    expect(diff.marked).toEqual(['b']);
+
+    // The tab closes before the user looked at `b`.
+    const second = takeSnapshot(nb.cells, { unseen: [...diff.marked, 'gone'] });
+    expect(second.unseen).toEqual(['b']);
+    const again = diffSinceSnapshot(second, nb.cells);
+    expect(again.finished).toEqual([]);
+    expect(again.marked).toEqual(['b']);
+    expect(again.first).toBe('b');
+    // Nothing new happened, so no new notification.
+    expect(hasNews(again)).toBe(false);
+  });
+
+  it('words the message with plurals, through a translator', () => {
+    const diff: IAwayDiff = {
+      finished: ['a', 'b', 'c'],
+      newOutput: [],
+      stillRunning: ['d'],
+      stopped: [],
+      marked: ['a', 'b', 'c'],
+      first: 'a'
+    };
+    expect(awayMessage(diff)).toBe(
+      '3 cells finished and 1 is still running on the server since you left'
+    );
+    expect(awayMessage({ ...diff, stillRunning: [] })).toBe(
+      '3 cells finished since you left'
+    );
+    expect(
+      awayMessage({ ...diff, finished: [], newOutput: ['x'], stillRunning: [] })
+    ).toBe('1 cell has new output since you left');
+    const calls: string[] = [];
+    const trans = {
+      __: (msgid: string, ...args: unknown[]) => {
+        calls.push(msgid);
+        return `[${msgid}|${args.join('|')}]`;
+      },
+      _n: (one: string, many: string, n: number) => {
+        calls.push(one);
+        return `<${n}>`;
+      }
+    };
+    expect(awayMessage(diff, trans)).toBe(
+      '[%1 since you left|[%1 and %2|<3>|<1>]]'
+    );
+    expect(calls).toContain('%1 cell finished');
+  });
+
+  describe('snapshot (de)serialization', () => {
+    it('round-trips through a string and a JSON value', () => {
+      const nb = makeNotebook(['a', 'b']);
+      run(nb, 'a');
+      print(nb, 'a', 'hello\n');
+      finish(nb, 'b', 9);
+      const snapshot = takeSnapshot(nb.cells, { now: 42, unseen: ['b'] });
+      const text = serializeSnapshot(snapshot);
+      expect(typeof text).toBe('string');
+      expect(parseSnapshot(text)).toEqual(snapshot);
+      expect(parseSnapshot(JSON.parse(text))).toEqual(snapshot);
+    });
+
+    it('rejects what is not a snapshot and drops bad cells', () => {
+      expect(parseSnapshot(null)).toBeNull();
+      expect(parseSnapshot('not json')).toBeNull();
+      expect(parseSnapshot('[]')).toBeNull();
+      expect(parseSnapshot({ version: 2, takenAt: 1, cells: {} })).toBeNull();
+      expect(parseSnapshot({ version: 1, cells: {} })).toBeNull();
+      expect(
+        parseSnapshot({
+          version: 1,
+          takenAt: 5,
+          cells: {
+            good: { count: 3, running: false, outputs: '0' },
+            bad: { count: '3', running: false, outputs: '0' },
+            worse: 'x'
+          },
+          unseen: ['good', 7]
+        })
+      ).toEqual({
+        version: 1,
+        takenAt: 5,
+        cells: { good: { count: 3, running: false, outputs: '0' } },
+        unseen: ['good']
+      });
+    });
+  });
+
+  it('fingerprints outputs by content', () => {
+    expect(outputsFingerprint([])).toBe('0');
+    const one = outputsFingerprint([stream('a')]);
+    expect(one).toMatch(/^1:[0-9a-f]{8}$/);
+    expect(outputsFingerprint([stream('a')])).toBe(one);
+    expect(outputsFingerprint([stream('b')])).not.toBe(one);
+  });
+});
