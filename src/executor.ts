@@ -322,7 +322,10 @@ export class HandoffExecutor implements INotebookCellExecutor {
       case 'failed':
         return this._fail(
           options,
-          this._trans.__('The server could not run this cell: %1', outcome.message),
+          this._trans.__(
+            'The server could not run this cell: %1',
+            outcome.message
+          ),
           event
         );
       case 'consumed':
@@ -381,7 +384,11 @@ export class HandoffExecutor implements INotebookCellExecutor {
         model.executionState = 'idle';
       }, false);
     }
-    this._options.onSubmission?.({ ...event, phase: 'finished', success: false });
+    this._options.onSubmission?.({
+      ...event,
+      phase: 'finished',
+      success: false
+    });
     const error = new KernelError({
       status: 'error',
       ename,
@@ -453,7 +460,10 @@ export class HandoffExecutor implements INotebookCellExecutor {
           );
       }
     }
-    return trans.__('Running this cell on the server failed: %1', String(reason));
+    return trans.__(
+      'Running this cell on the server failed: %1',
+      String(reason)
+    );
   }
 
   private _options: IHandoffExecutorOptions;

@@ -7,7 +7,9 @@ import type { ClientPathReason } from './executionpath';
  * Remembers which causes were already reported for which notebook.
  */
 export class FallbackNotices<K extends object> {
-  constructor(private readonly _notify: (key: K, reason: ClientPathReason) => void) {}
+  constructor(
+    private readonly _notify: (key: K, reason: ClientPathReason) => void
+  ) {}
 
   /**
    * Report `reason` for `key` unless it was reported before.
