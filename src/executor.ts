@@ -339,9 +339,21 @@ export class HandoffExecutor implements INotebookCellExecutor {
       case 'cell-deleted':
         finished(false);
         return false;
-      case 'stopped':
+      case 'stopped': {
         finished(false);
+        // The kernel restarted, died or was replaced: the server run died with
+        // it and nobody else will end the `[*]`. A closed notebook is
+        // different: the run goes on, so the cell is left alone.
+        const model = cell.model as ICodeCellModel;
+        if (
+          outcome.reason !== 'closed' &&
+          !model.isDisposed &&
+          model.executionState === 'running'
+        ) {
+          model.executionState = 'idle';
+        }
         return false;
+      }
     }
   }
 
