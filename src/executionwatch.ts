@@ -180,17 +180,20 @@ export class ExecutionWatch {
           }
           return;
         }
-        if (!isCompleteInDocument(this._cell)) {
-          // Still queued or running on the server.
-          this._options.onStatus?.(progress.status);
+        this._options.onStatus?.(progress.status);
+        if (
+          progress.status !== 'running' ||
+          !isCompleteInDocument(this._cell)
+        ) {
+          // Still waiting on the server. A queued request cannot be what the
+          // document shows as finished: that is an earlier run of the cell.
           return;
         }
-        // The document is ahead of the server's bookkeeping by a moment.
+        // Running on the server but finished in the document: the document
+        // is ahead of the server's bookkeeping by a moment.
         await delay(50 * (attempt + 1));
       }
-      if (!this._finished && this._cell) {
-        this._finish(outcomeFromDocument(this._cell));
-      }
+      // Still listed as running: the monitor reports when it is gone.
     } finally {
       this._settling = false;
     }

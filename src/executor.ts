@@ -148,11 +148,20 @@ export class HandoffExecutor implements INotebookCellExecutor {
       enabled: this._options.settings.current.serverSideExecution,
       collaborative: !!options.notebook.collaborative,
       backendAvailable: () => this._isBackendAvailable(kernelId),
-      documentId: () =>
-        waitForDocumentId(
-          options.notebook.sharedModel,
-          this._options.documentIdTimeoutMs ?? 5000
-        )
+      documentId: async () => {
+        // Wait once per notebook; after a timeout, later cells only look.
+        const notebook = options.notebook;
+        const id = await waitForDocumentId(
+          notebook.sharedModel,
+          this._noDocumentId.has(notebook)
+            ? 0
+            : (this._options.documentIdTimeoutMs ?? 5000)
+        );
+        if (id === null) {
+          this._noDocumentId.add(notebook);
+        }
+        return id;
+      }
     });
   }
 
@@ -386,15 +395,16 @@ export class HandoffExecutor implements INotebookCellExecutor {
     const model = options.cell.model as ICodeCellModel;
     const ename = this._trans.__('ServerExecutionError');
     if (!options.cell.isDisposed && !model.isDisposed) {
-      model.sharedModel.transact(() => {
-        model.outputs.add({
-          output_type: 'error',
-          ename,
-          evalue: message,
-          traceback: [`${ename}: ${message}`]
-        });
-        model.executionState = 'idle';
-      }, false);
+      // Not inside an outer transaction: the output model syncs its own add
+      // to the shared document, and a wrapping transaction would make this
+      // tab apply the insert a second time when it ends.
+      model.outputs.add({
+        output_type: 'error',
+        ename,
+        evalue: message,
+        traceback: [`${ename}: ${message}`]
+      });
+      model.executionState = 'idle';
     }
     this._options.onSubmission?.({
       ...event,
@@ -483,6 +493,7 @@ export class HandoffExecutor implements INotebookCellExecutor {
   private _clientRunCell: (options: RunCellOptions) => Promise<boolean>;
   private _queue = new SubmissionQueue<INotebookModel>();
   private _backendAvailable: boolean | null = null;
+  private _noDocumentId = new WeakSet<INotebookModel>();
 }
 
 /**

@@ -52,11 +52,21 @@ class ServerExecution implements IServerExecution {
       this.settings.update({ serverSideExecution: enabled });
       return;
     }
-    await this._registry.set(
-      SETTINGS_PLUGIN_ID,
-      'serverSideExecution',
-      enabled
-    );
+    try {
+      await this._registry.set(
+        SETTINGS_PLUGIN_ID,
+        'serverSideExecution',
+        enabled
+      );
+    } catch (reason) {
+      // An invalid settings file cannot be written through the registry;
+      // honour the choice for this page instead of failing the command.
+      console.warn(
+        `${SETTINGS_PLUGIN_ID}: could not save the setting, applying it to this page only.`,
+        reason
+      );
+      this.settings.update({ serverSideExecution: enabled });
+    }
   }
 
   /**

@@ -1,0 +1,81 @@
+import { chooseExecutionPath } from '../executionpath';
+
+function lookups(available: boolean | Error, documentId: string | null) {
+  return {
+    backendAvailable: jest.fn(() =>
+      available instanceof Error
+        ? Promise.reject(available)
+        : Promise.resolve(available)
+    ),
+    documentId: jest.fn(() => Promise.resolve(documentId))
+  };
+}
+
+describe('chooseExecutionPath', () => {
+  it('runs in the tab when disabled, without any lookup', async () => {
+    const lazy = lookups(true, 'json:notebook:abc');
+    await expect(
+      chooseExecutionPath({ enabled: false, collaborative: true, ...lazy })
+    ).resolves.toEqual({ path: 'client', reason: 'disabled' });
+    expect(lazy.backendAvailable).not.toHaveBeenCalled();
+    expect(lazy.documentId).not.toHaveBeenCalled();
+  });
+
+  it('says disabled before not-collaborative when both fail', async () => {
+    const lazy = lookups(true, 'json:notebook:abc');
+    await expect(
+      chooseExecutionPath({ enabled: false, collaborative: false, ...lazy })
+    ).resolves.toEqual({ path: 'client', reason: 'disabled' });
+  });
+
+  it('runs in the tab when the notebook is not collaborative, without any lookup', async () => {
+    const lazy = lookups(true, 'json:notebook:abc');
+    await expect(
+      chooseExecutionPath({ enabled: true, collaborative: false, ...lazy })
+    ).resolves.toEqual({ path: 'client', reason: 'not-collaborative' });
+    expect(lazy.backendAvailable).not.toHaveBeenCalled();
+    expect(lazy.documentId).not.toHaveBeenCalled();
+  });
+
+  it('runs in the tab without a backend, and does not wait for the document id', async () => {
+    const lazy = lookups(false, 'json:notebook:abc');
+    await expect(
+      chooseExecutionPath({ enabled: true, collaborative: true, ...lazy })
+    ).resolves.toEqual({ path: 'client', reason: 'no-backend' });
+    expect(lazy.backendAvailable).toHaveBeenCalledTimes(1);
+    expect(lazy.documentId).not.toHaveBeenCalled();
+  });
+
+  it('runs in the tab without a document id', async () => {
+    const lazy = lookups(true, null);
+    await expect(
+      chooseExecutionPath({ enabled: true, collaborative: true, ...lazy })
+    ).resolves.toEqual({ path: 'client', reason: 'no-document-id' });
+    expect(lazy.backendAvailable).toHaveBeenCalledTimes(1);
+    expect(lazy.documentId).toHaveBeenCalledTimes(1);
+  });
+
+  it('treats an empty document id as missing', async () => {
+    const lazy = lookups(true, '');
+    await expect(
+      chooseExecutionPath({ enabled: true, collaborative: true, ...lazy })
+    ).resolves.toEqual({ path: 'client', reason: 'no-document-id' });
+  });
+
+  it('runs on the server with the document id when everything holds', async () => {
+    const lazy = lookups(true, 'json:notebook:abc');
+    await expect(
+      chooseExecutionPath({ enabled: true, collaborative: true, ...lazy })
+    ).resolves.toEqual({ path: 'server', documentId: 'json:notebook:abc' });
+    expect(lazy.backendAvailable).toHaveBeenCalledTimes(1);
+    expect(lazy.documentId).toHaveBeenCalledTimes(1);
+  });
+
+  it('propagates a failing availability probe without asking for the document id', async () => {
+    const lazy = lookups(new Error('offline'), 'json:notebook:abc');
+    await expect(
+      chooseExecutionPath({ enabled: true, collaborative: true, ...lazy })
+    ).rejects.toThrow('offline');
+    expect(lazy.documentId).not.toHaveBeenCalled();
+  });
+});

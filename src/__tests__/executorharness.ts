@@ -1,0 +1,201 @@
+/**
+ * The executor under test, wired to a tab and a fake server: a tab YNotebook
+ * with real cell models, synced in memory with the server's YNotebook, which
+ * the fake backend writes as jupyter-server-nbmodel does.
+ */
+import type { YCodeCell } from '@jupyter/ydoc';
+import { YNotebook } from '@jupyter/ydoc';
+import {
+  CodeCellModel,
+  MarkdownCellModel,
+  type ICellModel
+} from '@jupyterlab/cells';
+import type * as nbformat from '@jupyterlab/nbformat';
+import { KernelError, type INotebookCellExecutor } from '@jupyterlab/notebook';
+import { Signal } from '@lumino/signaling';
+import { HandoffExecutor } from '../executor';
+import { RequestMonitor } from '../requestmonitor';
+import type { IHandoffSettings } from '../settings';
+import type { ISubmissionEvent } from '../tokens';
+import { FakeServer, syncDocs, track } from './fakes';
+
+export type RunCellOptions = INotebookCellExecutor.IRunCellOptions;
+
+export interface ICellSpec {
+  id: string;
+  source?: string;
+  type?: 'code' | 'markdown';
+  outputs?: nbformat.IOutput[];
+  execution_count?: number | null;
+  tags?: string[];
+}
+
+export interface IFakeCell {
+  model: ICellModel;
+  outputHidden: boolean;
+  isDisposed: boolean;
+}
+
+export const STALE_OUTPUT: nbformat.IOutput = {
+  output_type: 'stream',
+  name: 'stdout',
+  text: 'old\n'
+};
+
+export function setupExecutor(
+  specs: ICellSpec[] = [
+    {
+      id: 'c1',
+      source: 'print(1)',
+      outputs: [STALE_OUTPUT],
+      execution_count: 2
+    }
+  ],
+  options: { documentId?: string | null } = {}
+) {
+  const serverDoc = new YNotebook();
+  serverDoc.insertCells(
+    0,
+    specs.map(spec =>
+      spec.type === 'markdown'
+        ? {
+            cell_type: 'markdown' as const,
+            id: spec.id,
+            source: spec.source ?? '# title'
+          }
+        : {
+            cell_type: 'code' as const,
+            id: spec.id,
+            source: spec.source ?? `x = '${spec.id}'`,
+            outputs: spec.outputs ?? [],
+            execution_count: spec.execution_count ?? null,
+            metadata: spec.tags ? { tags: spec.tags } : {}
+          }
+    )
+  );
+  // As the docprovider creates it (document-wide undo off by default).
+  const tabDoc = new YNotebook({ disableDocumentWideUndoRedo: true });
+  const tabUpdates = syncDocs(tabDoc, serverDoc);
+  const documentId =
+    options.documentId === undefined ? 'json:notebook:abc' : options.documentId;
+  if (documentId) {
+    tabDoc.setState('document_id', documentId);
+  }
+
+  const server = new FakeServer(serverDoc);
+  const monitor = new RequestMonitor({
+    backend: server,
+    minIntervalMs: 10,
+    maxIntervalMs: 20
+  });
+  const settings: {
+    ready: Promise<void>;
+    current: IHandoffSettings;
+  } = {
+    ready: Promise.resolve(),
+    current: { serverSideExecution: true }
+  };
+  const clientRunCell = jest.fn(async (_: RunCellOptions) => true);
+  const onFallback = jest.fn();
+  const submissions: ISubmissionEvent[] = [];
+  const executor = new HandoffExecutor({
+    backend: server,
+    monitor,
+    settings,
+    clientRunCell,
+    onFallback,
+    onSubmission: event => submissions.push(event),
+    documentIdTimeoutMs: 50
+  });
+
+  const notebook = {
+    sharedModel: tabDoc,
+    collaborative: true,
+    deletedCells: [] as string[]
+  };
+  const sessionContext = {
+    isTerminating: false,
+    pendingInput: false,
+    hasNoKernel: false,
+    session: { kernel: { id: 'k1' }, path: 'nb.ipynb' },
+    path: 'nb.ipynb',
+    statusChanged: new Signal<any, string>({}),
+    kernelChanged: new Signal<any, unknown>({}),
+    disposed: new Signal<any, void>({})
+  };
+  const cells: IFakeCell[] = tabDoc.cells.map(shared => ({
+    model:
+      shared.cell_type === 'code'
+        ? new CodeCellModel({ sharedModel: shared as YCodeCell })
+        : new MarkdownCellModel({ sharedModel: shared as any }),
+    outputHidden: true,
+    isDisposed: false
+  }));
+
+  function run(index: number, extra: Partial<RunCellOptions> = {}) {
+    const onCellExecuted = jest.fn();
+    const onCellExecutionScheduled = jest.fn();
+    const runOptions = {
+      cell: cells[index],
+      notebook,
+      notebookConfig: { recordTiming: false },
+      onCellExecuted,
+      onCellExecutionScheduled,
+      sessionContext,
+      ...extra
+    } as unknown as RunCellOptions;
+    const promise = executor.runCell(runOptions);
+    return {
+      promise,
+      result: track(promise),
+      onCellExecuted,
+      onCellExecutionScheduled,
+      options: runOptions
+    };
+  }
+
+  function model(index: number): CodeCellModel {
+    return cells[index].model as CodeCellModel;
+  }
+
+  return {
+    serverDoc,
+    tabDoc,
+    tabUpdates,
+    server,
+    monitor,
+    settings,
+    clientRunCell,
+    onFallback,
+    submissions,
+    executor,
+    notebook,
+    sessionContext,
+    cells,
+    run,
+    model,
+    dispose: () => {
+      monitor.dispose();
+      cells.forEach(cell => cell.model.dispose());
+      tabDoc.dispose();
+      serverDoc.dispose();
+    }
+  };
+}
+
+export type ExecutorHarness = ReturnType<typeof setupExecutor>;
+
+/**
+ * The KernelError a runCell promise rejects with.
+ */
+export async function rejectionOf(
+  promise: Promise<unknown>
+): Promise<KernelError> {
+  try {
+    await promise;
+  } catch (reason) {
+    expect(reason).toBeInstanceOf(KernelError);
+    return reason as KernelError;
+  }
+  throw new Error('expected runCell to throw');
+}
