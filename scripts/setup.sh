@@ -55,15 +55,18 @@ if changed python scripts/requirements.txt scripts/constraints.txt; then
   done_step python
 fi
 
+# `npm install` on the committed lock, not `npm ci`: the registry we can reach
+# lacks rspack's optional bindings for other platforms, which `npm ci`
+# insists on finding in the lock.
 if changed npm package.json package-lock.json || [ ! -d node_modules ]; then
   say "Installing npm packages"
-  npm ci --no-audit --no-fund --loglevel=error
+  npm install --no-audit --no-fund --loglevel=error
   done_step npm
 fi
 if [ "$with_browser" = 1 ]; then
   if changed npm-ui ui-tests/package.json ui-tests/package-lock.json || [ ! -d ui-tests/node_modules ]; then
     say "Installing the Galata test packages"
-    (cd ui-tests && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+    (cd ui-tests && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-audit --no-fund --loglevel=error)
     done_step npm-ui
   fi
 fi
