@@ -12,8 +12,10 @@ printf '\033[1m==> %s\033[0m\n' "Lint (stylelint, prettier, eslint)"
 npm run --silent lint:check
 
 printf '\033[1m==> %s\033[0m\n' "Unit tests (jest)"
-npx jest --ci
+reports="$root/.ci/.stamps"
+npx jest --ci --json --outputFile="$reports/jest.json"
 
 printf '\033[1m==> %s\033[0m\n' "End-to-end tests (Galata, Debian Chromium)"
-cd ui-tests
-npx playwright test "$@"
+(cd ui-tests && PLAYWRIGHT_JSON_OUTPUT_NAME="$reports/galata.json" npx playwright test "$@")
+
+node scripts/summary.mjs "$reports/jest.json" "$reports/galata.json"

@@ -11,7 +11,8 @@ module.exports = {
   workers: 1,
   retries: 0,
   timeout: 120000,
-  reporter: [[process.env.CI ? 'line' : 'list']],
+  // The json report feeds scripts/summary.mjs (PLAYWRIGHT_JSON_OUTPUT_NAME).
+  reporter: [[process.env.CI ? 'line' : 'list'], ['json']],
   expect: {
     timeout: 15000,
     toMatchSnapshot: { maxDiffPixelRatio: 0.01 }
