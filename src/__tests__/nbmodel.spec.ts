@@ -96,6 +96,23 @@ async function rejection(promise: Promise<unknown>): Promise<BackendError> {
 }
 
 describe('NbmodelBackend.submit', () => {
+  it('sends the XSRF cookie as X-XSRFToken, as every JupyterLab request does', async () => {
+    document.cookie = '_xsrf=xsrf-from-cookie';
+    try {
+      const server = fakeServer();
+      server.reply({
+        status: 202,
+        body: { request_id: 'aaaa-bbbb-cccc-dddd-eeee', outputs: '[]' }
+      });
+      await server.backend.submit(SUBMIT);
+      expect(server.requests[0].headers.get('X-XSRFToken')).toBe(
+        'xsrf-from-cookie'
+      );
+    } finally {
+      document.cookie = '_xsrf=; expires=Thu, 01 Jan 1970 00:00:00 GMT';
+    }
+  });
+
   it('POSTs the code and metadata under the base URL with the token', async () => {
     const server = fakeServer();
     server.reply({
