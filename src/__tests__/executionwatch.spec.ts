@@ -12,7 +12,8 @@ import {
   quietYjsWarnings,
   sleep,
   track,
-  until
+  until,
+  submitLikeExecutor
 } from './fakes';
 
 quietYjsWarnings();
@@ -43,21 +44,8 @@ describe('ExecutionWatch', () => {
   });
 
   /** Submit cell c1 as the executor does: `[*]` first, then the POST. */
-  async function submit(cellId = 'c1'): Promise<ISubmission> {
-    const cell = codeCell(doc, cellId);
-    doc.transact(() => {
-      cell.clearOutputs();
-      cell.execution_count = null;
-      cell.executionState = 'running';
-    });
-    return server.submit({
-      kernelId: 'k1',
-      code: cell.getSource(),
-      cellId,
-      documentId: 'json:notebook:abc',
-      documentPath: 'nb.ipynb',
-      recordTiming: false
-    });
+  function submit(cellId = 'c1'): Promise<ISubmission> {
+    return submitLikeExecutor(doc, server, cellId);
   }
 
   function watch(

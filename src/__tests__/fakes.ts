@@ -105,6 +105,46 @@ export function syncDocs(a: YNotebook, b: YNotebook): Uint8Array[] {
   return fromA;
 }
 
+/** A notebook of code cells with the given ids. */
+export function notebookWithCells(ids: string[]): YNotebook {
+  const notebook = new YNotebook();
+  notebook.insertCells(
+    0,
+    ids.map(id => ({ cell_type: 'code', id, source: `print("${id}")` }))
+  );
+  return notebook;
+}
+
+/**
+ * What a tab writes before it runs a cell (our executor, or stock mode): no
+ * outputs, no count, `[*]`, in one transaction.
+ */
+export function markRunning(notebook: YNotebook, id: string): void {
+  const cell = codeCell(notebook, id);
+  notebook.transact(() => {
+    cell.clearOutputs(null);
+    cell.execution_count = null;
+    cell.executionState = 'running';
+  });
+}
+
+/** Submit a cell the way the executor does: `[*]` first, then the POST. */
+export function submitLikeExecutor(
+  notebook: YNotebook,
+  server: IExecutionBackend,
+  cellId: string
+): Promise<ISubmission> {
+  markRunning(notebook, cellId);
+  return server.submit({
+    kernelId: 'k1',
+    code: codeCell(notebook, cellId).getSource(),
+    cellId,
+    documentId: 'json:notebook:abc',
+    documentPath: 'nb.ipynb',
+    recordTiming: false
+  });
+}
+
 export function codeCell(notebook: YNotebook, id: string): YCodeCell {
   const cell = notebook.cells.find(c => c.getId() === id);
   if (!cell) {

@@ -1,4 +1,5 @@
-import { YNotebook, type ISharedCodeCell } from '@jupyter/ydoc';
+import { YNotebook } from '@jupyter/ydoc';
+import { codeCell, markRunning, notebookWithCells } from './fakes';
 import * as Y from 'yjs';
 import type { IInFlightRequest, RequestStatus } from '../backend/types';
 import {
@@ -11,33 +12,6 @@ import {
 const KERNEL = 'kernel-1';
 const PATH = 'work/analysis.ipynb';
 
-function makeNotebook(ids: string[]): YNotebook {
-  const nb = new YNotebook();
-  nb.insertCells(
-    0,
-    ids.map(id => ({ cell_type: 'code', id, source: `print("${id}")` }))
-  );
-  return nb;
-}
-
-function cellOf(nb: YNotebook, id: string): ISharedCodeCell {
-  const cell = nb.cells.find(candidate => candidate.getId() === id);
-  if (!cell) {
-    throw new Error(`no cell ${id}`);
-  }
-  return cell as ISharedCodeCell;
-}
-
-/** What a tab writes before it runs a cell (our executor, or stock mode). */
-function markRunning(nb: YNotebook, id: string): void {
-  const cell = cellOf(nb, id);
-  nb.transact(() => {
-    cell.clearOutputs(null);
-    cell.execution_count = null;
-    cell.executionState = 'running';
-  });
-}
-
 /** What jupyter-server-nbmodel writes when it starts a request. */
 function serverStart(
   nb: YNotebook,
@@ -45,7 +19,7 @@ function serverStart(
   requestId: string,
   kernelId = KERNEL
 ): void {
-  const cell = cellOf(nb, id);
+  const cell = codeCell(nb, id);
   nb.transact(() => {
     cell.clearOutputs(null);
     cell.execution_count = null;
@@ -59,7 +33,7 @@ function serverStart(
 }
 
 function serverOutput(nb: YNotebook, id: string, text: string): void {
-  const cell = cellOf(nb, id);
+  const cell = codeCell(nb, id);
   cell.setOutputs([
     ...cell.getOutputs(),
     { output_type: 'stream', name: 'stdout', text }
@@ -68,7 +42,7 @@ function serverOutput(nb: YNotebook, id: string, text: string): void {
 
 /** What jupyter-server-nbmodel writes when a request ends. */
 function serverEnd(nb: YNotebook, id: string, count: number): void {
-  const cell = cellOf(nb, id);
+  const cell = codeCell(nb, id);
   nb.transact(() => {
     cell.execution_count = count;
     cell.executionState = 'idle';
@@ -173,7 +147,7 @@ describe('InFlightModel', () => {
 
   describe('from the document alone', () => {
     it('follows a run another tab submitted: queued, running, done', () => {
-      const nb = makeNotebook(['a', 'b']);
+      const nb = notebookWithCells(['a', 'b']);
       model.addNotebook(PATH, nb, KERNEL);
       model.setKernelStatus(KERNEL, 'idle');
       expect(model.entries(PATH)).toEqual([]);
@@ -206,7 +180,7 @@ describe('InFlightModel', () => {
     });
 
     it('asks for a listing when another tab marks a cell running', () => {
-      const nb = makeNotebook(['a']);
+      const nb = notebookWithCells(['a']);
       model.addNotebook(PATH, nb, KERNEL);
       const asked: string[] = [];
       model.listingNeeded.connect((_, kernelId) => asked.push(kernelId));
@@ -215,7 +189,7 @@ describe('InFlightModel', () => {
     });
 
     it('emits changed only when entries change', () => {
-      const nb = makeNotebook(['a']);
+      const nb = notebookWithCells(['a']);
       model.addNotebook(PATH, nb, KERNEL);
       serverStart(nb, 'a', 'r1');
       const emitted: string[][] = [];
@@ -230,7 +204,7 @@ describe('InFlightModel', () => {
 
   describe('from the listing', () => {
     it('tells queued, running and input apart, by cell id', () => {
-      const nb = makeNotebook(['a', 'b', 'c', 'd']);
+      const nb = notebookWithCells(['a', 'b', 'c', 'd']);
       model.addNotebook(PATH, nb, KERNEL);
       model.setKernelStatus(KERNEL, 'busy');
       model.applyListing(KERNEL, [
@@ -258,7 +232,7 @@ describe('InFlightModel', () => {
     });
 
     it('ignores listings of other kernels', () => {
-      const nb = makeNotebook(['a']);
+      const nb = notebookWithCells(['a']);
       model.addNotebook(PATH, nb, KERNEL);
       model.applyListing('kernel-2', [
         request('r1', 'a', 'running', 'kernel-2')
@@ -269,7 +243,7 @@ describe('InFlightModel', () => {
 
   describe("from this tab's submissions", () => {
     it('marks a cell queued at once, running when the server starts it', () => {
-      const nb = makeNotebook(['a']);
+      const nb = notebookWithCells(['a']);
       model.addNotebook(PATH, nb, KERNEL);
       markRunning(nb, 'a');
       model.applySubmission(submission('a', 'submitting'));
@@ -304,7 +278,7 @@ describe('InFlightModel', () => {
     });
 
     it("shows a stdin prompt this tab's poll reported", () => {
-      const nb = makeNotebook(['a']);
+      const nb = notebookWithCells(['a']);
       model.addNotebook(PATH, nb, KERNEL);
       submitOwn(model, nb, 'a', 'r1');
       serverStart(nb, 'a', 'r1');
@@ -324,7 +298,7 @@ describe('InFlightModel', () => {
     });
 
     it('does not take an old run for the new one', () => {
-      const nb = makeNotebook(['a']);
+      const nb = notebookWithCells(['a']);
       // A previous run's metadata was left behind (e.g. a lost room).
       serverStart(nb, 'a', 'old');
       model.addNotebook(PATH, nb, KERNEL);
@@ -340,7 +314,7 @@ describe('InFlightModel', () => {
 
   describe('merging the sources', () => {
     it('counts an execution seen by the document and the listing once', () => {
-      const nb = makeNotebook(['a', 'b']);
+      const nb = notebookWithCells(['a', 'b']);
       model.addNotebook(PATH, nb, KERNEL);
       submitOwn(model, nb, 'a', 'r1');
       serverStart(nb, 'a', 'r1');
@@ -360,7 +334,7 @@ describe('InFlightModel', () => {
     });
 
     it('prefers the document when the listing is older', () => {
-      const nb = makeNotebook(['a']);
+      const nb = notebookWithCells(['a']);
       model.addNotebook(PATH, nb, KERNEL);
       model.applyListing(KERNEL, [request('r1', 'a', 'queued')]);
       expect(model.entry(PATH, 'a')?.state).toBe('queued');
@@ -376,7 +350,7 @@ describe('InFlightModel', () => {
 
   describe('reload', () => {
     it('rebuilds the same states from a document mid-run and a listing', () => {
-      const nb = makeNotebook(['a', 'b', 'c', 'd']);
+      const nb = notebookWithCells(['a', 'b', 'c', 'd']);
       // The model of the tab that stays open watches it all happen.
       const live = new InFlightModel({ now, staleGraceMs: 1000 });
       live.addNotebook(PATH, nb, KERNEL);
@@ -432,7 +406,7 @@ describe('InFlightModel', () => {
 
   describe('stale cells', () => {
     it('flags a cell whose tab died in stock mode, and never clears it silently', () => {
-      const nb = makeNotebook(['a', 'b']);
+      const nb = notebookWithCells(['a', 'b']);
       // The tab that ran it in stock mode is gone: `[*]` forever.
       markRunning(nb, 'a');
       model.addNotebook(PATH, nb, KERNEL);
@@ -454,14 +428,14 @@ describe('InFlightModel', () => {
       expect(model.entry(PATH, 'a')?.state).toBe('stale');
       model.setKernelStatus(KERNEL, 'idle');
       expect(model.entry(PATH, 'a')?.state).toBe('stale');
-      expect(cellOf(nb, 'a').executionState).toBe('running');
+      expect(codeCell(nb, 'a').executionState).toBe('running');
 
       // One user action.
       expect(model.clearStale(PATH)).toEqual([{ key: PATH, cellId: 'a' }]);
       expect(model.entry(PATH, 'a')).toBeUndefined();
       // The model did not write: the caller resets the cell.
-      expect(cellOf(nb, 'a').executionState).toBe('running');
-      cellOf(nb, 'a').executionState = 'idle';
+      expect(codeCell(nb, 'a').executionState).toBe('running');
+      codeCell(nb, 'a').executionState = 'idle';
       expect(model.entries(PATH)).toEqual([]);
       expect(model.clearStale()).toEqual([]);
 
@@ -471,7 +445,7 @@ describe('InFlightModel', () => {
     });
 
     it('flags a running cell whose end never reached the document', () => {
-      const nb = makeNotebook(['a']);
+      const nb = notebookWithCells(['a']);
       serverStart(nb, 'a', 'r1');
       serverOutput(nb, 'a', 'partial\n');
       model.addNotebook(PATH, nb, KERNEL);
@@ -482,7 +456,7 @@ describe('InFlightModel', () => {
     });
 
     it('is not stale while the kernel is busy (a tab may be running it)', () => {
-      const nb = makeNotebook(['a']);
+      const nb = notebookWithCells(['a']);
       markRunning(nb, 'a');
       model.addNotebook(PATH, nb, KERNEL);
       model.setKernelStatus(KERNEL, 'busy');
@@ -504,7 +478,7 @@ describe('InFlightModel', () => {
     });
 
     it('waits for a listing read well after the cell was marked running', () => {
-      const nb = makeNotebook(['a']);
+      const nb = notebookWithCells(['a']);
       model.addNotebook(PATH, nb, KERNEL);
       model.setKernelStatus(KERNEL, 'idle');
       model.applyListing(KERNEL, []);
@@ -530,7 +504,7 @@ describe('InFlightModel', () => {
     });
 
     it("never flags this tab's own pending submission", () => {
-      const nb = makeNotebook(['a']);
+      const nb = notebookWithCells(['a']);
       model.addNotebook(PATH, nb, KERNEL);
       model.setKernelStatus(KERNEL, 'idle');
       submitOwn(model, nb, 'a', 'r1');
@@ -545,7 +519,7 @@ describe('InFlightModel', () => {
 
   describe('kernel lifecycle', () => {
     function busyNotebook(): YNotebook {
-      const nb = makeNotebook(['a', 'b', 'c', 'd']);
+      const nb = notebookWithCells(['a', 'b', 'c', 'd']);
       model.addNotebook(PATH, nb, KERNEL);
       model.setKernelStatus(KERNEL, 'busy');
       serverStart(nb, 'a', 'r1');
@@ -584,7 +558,7 @@ describe('InFlightModel', () => {
       expect(states(model)).toEqual({ a: 'stale', b: 'stale', c: 'queued' });
       // Flagged, not cleared: the document still says running.
       for (const id of ['a', 'b', 'c']) {
-        expect(cellOf(nb, id).executionState).toBe('running');
+        expect(codeCell(nb, id).executionState).toBe('running');
       }
     });
 
@@ -601,7 +575,7 @@ describe('InFlightModel', () => {
       // queued cell (and resets it); the other tab's queued cell is left.
       serverEnd(nb, 'a', 5);
       model.applySubmission(submission('b', 'finished', 'r2'));
-      cellOf(nb, 'b').executionState = 'idle';
+      codeCell(nb, 'b').executionState = 'idle';
       model.setKernelStatus(KERNEL, 'idle');
       expect(model.counts()).toEqual(counts(0, 0, 0, 0));
 
@@ -617,7 +591,7 @@ describe('InFlightModel', () => {
       time = 2000;
       model.applyListing(KERNEL, []);
       expect(states(model)).toEqual({ a: 'stale', b: 'stale', c: 'stale' });
-      expect(cellOf(nb, 'a').executionState).toBe('running');
+      expect(codeCell(nb, 'a').executionState).toBe('running');
     });
 
     it('flags runs of the previous kernel when the kernel changes', () => {
@@ -633,7 +607,7 @@ describe('InFlightModel', () => {
 
   describe('cells moved or deleted while they run', () => {
     it('keeps a moved running cell by id, although the move loses its state', () => {
-      const nb = makeNotebook(['a', 'b', 'c']);
+      const nb = notebookWithCells(['a', 'b', 'c']);
       model.addNotebook(PATH, nb, KERNEL);
       model.setKernelStatus(KERNEL, 'busy');
       time = 2000;
@@ -645,14 +619,14 @@ describe('InFlightModel', () => {
       ]);
       const before = model.entry(PATH, 'b');
 
-      const oldCell = cellOf(nb, 'b');
+      const oldCell = codeCell(nb, 'b');
       time = 3000;
       nb.moveCell(1, 0);
       nb.moveCell(2, 1);
       // What @jupyter/ydoc does: new shared cells, `execution_state` lost.
-      expect(cellOf(nb, 'b')).not.toBe(oldCell);
-      expect(cellOf(nb, 'b').executionState).toBe('idle');
-      expect(cellOf(nb, 'c').executionState).toBe('idle');
+      expect(codeCell(nb, 'b')).not.toBe(oldCell);
+      expect(codeCell(nb, 'b').executionState).toBe('idle');
+      expect(codeCell(nb, 'c').executionState).toBe('idle');
 
       expect(model.entry(PATH, 'b')).toMatchObject({
         state: 'running',
@@ -681,7 +655,7 @@ describe('InFlightModel', () => {
     });
 
     it('keeps a cell another tab queued when it is moved', () => {
-      const nb = makeNotebook(['a', 'b']);
+      const nb = notebookWithCells(['a', 'b']);
       model.addNotebook(PATH, nb, KERNEL);
       model.setKernelStatus(KERNEL, 'busy');
       time = 2000;
@@ -691,8 +665,10 @@ describe('InFlightModel', () => {
       time = 2500;
       nb.moveCell(1, 0);
       // Neither `execution_state` nor server metadata is left on the copy.
-      expect(cellOf(nb, 'b').executionState).toBe('idle');
-      expect(cellOf(nb, 'b').getMetadata(NBMODEL_METADATA_KEY)).toBeUndefined();
+      expect(codeCell(nb, 'b').executionState).toBe('idle');
+      expect(
+        codeCell(nb, 'b').getMetadata(NBMODEL_METADATA_KEY)
+      ).toBeUndefined();
       expect(model.entry(PATH, 'b')).toMatchObject({
         state: 'queued',
         since: 2000
@@ -709,7 +685,7 @@ describe('InFlightModel', () => {
     });
 
     it('shows a moved cell the same in another browser and after a reload', () => {
-      const nbA = makeNotebook(['a', 'b']);
+      const nbA = notebookWithCells(['a', 'b']);
       const nbB = new YNotebook();
       const unlink = link(nbA, nbB);
       const modelB = new InFlightModel({ now, staleGraceMs: 1000 });
@@ -717,7 +693,7 @@ describe('InFlightModel', () => {
       modelB.addNotebook(PATH, nbB, KERNEL);
       serverStart(nbA, 'b', 'r1');
       nbA.moveCell(1, 0);
-      expect(cellOf(nbB, 'b').executionState).toBe('idle');
+      expect(codeCell(nbB, 'b').executionState).toBe('idle');
       expect(states(model)).toEqual({ b: 'running' });
       expect(states(modelB)).toEqual({ b: 'running' });
 
@@ -735,7 +711,7 @@ describe('InFlightModel', () => {
     });
 
     it('forgets a deleted running cell, whatever the server still lists', () => {
-      const nb = makeNotebook(['a', 'b']);
+      const nb = notebookWithCells(['a', 'b']);
       model.addNotebook(PATH, nb, KERNEL);
       model.setKernelStatus(KERNEL, 'busy');
       serverStart(nb, 'a', 'r1');
@@ -756,7 +732,7 @@ describe('InFlightModel', () => {
   describe('two browsers', () => {
     it('show the same states for the same notebook', () => {
       // The server's document, and one per browser, synced through it.
-      const server = makeNotebook(['x', 'y', 'z']);
+      const server = notebookWithCells(['x', 'y', 'z']);
       const docA = new YNotebook();
       const docB = new YNotebook();
       const unlinkA = link(server, docA);
@@ -818,7 +794,7 @@ describe('InFlightModel', () => {
 
   describe('notebooks', () => {
     it('forgets a closed notebook', () => {
-      const nb = makeNotebook(['a']);
+      const nb = notebookWithCells(['a']);
       const handle = model.addNotebook(PATH, nb, KERNEL);
       serverStart(nb, 'a', 'r1');
       expect(model.counts()).toEqual(counts(0, 1, 0, 0));
@@ -839,8 +815,8 @@ describe('InFlightModel', () => {
     });
 
     it('counts per notebook and in total', () => {
-      const one = makeNotebook(['a']);
-      const two = makeNotebook(['b', 'c']);
+      const one = notebookWithCells(['a']);
+      const two = notebookWithCells(['b', 'c']);
       model.addNotebook('one.ipynb', one, KERNEL);
       model.addNotebook('two.ipynb', two, 'kernel-2');
       serverStart(one, 'a', 'r1');
@@ -857,7 +833,7 @@ describe('InFlightModel', () => {
     });
 
     it('follows a renamed notebook', () => {
-      const nb = makeNotebook(['a']);
+      const nb = notebookWithCells(['a']);
       model.addNotebook(PATH, nb, KERNEL);
       serverStart(nb, 'a', 'r1');
       model.renameNotebook(PATH, 'renamed.ipynb');

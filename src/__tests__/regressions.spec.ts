@@ -5,7 +5,12 @@
 import { YNotebook } from '@jupyter/ydoc';
 import { ExecutionWatch } from '../executionwatch';
 import { RequestMonitor } from '../requestmonitor';
-import { codeCell, FakeServer, quietYjsWarnings, track } from './fakes';
+import {
+  FakeServer,
+  quietYjsWarnings,
+  submitLikeExecutor,
+  track
+} from './fakes';
 import { setupSettings } from './settingsharness';
 
 quietYjsWarnings();
@@ -49,22 +54,8 @@ describe('regressions', () => {
         minIntervalMs: 10,
         maxIntervalMs: 20
       });
-      const submit = (cellId: string) => {
-        const cell = codeCell(doc, cellId);
-        doc.transact(() => {
-          cell.clearOutputs();
-          cell.execution_count = null;
-          cell.executionState = 'running';
-        });
-        return server.submit({
-          kernelId: 'k1',
-          code: cell.getSource(),
-          cellId,
-          documentId: 'json:notebook:abc',
-          documentPath: 'nb.ipynb',
-          recordTiming: false
-        });
-      };
+      const submit = (cellId: string) =>
+        submitLikeExecutor(doc, server, cellId);
 
       try {
         // a runs; b is queued; a is run again and queued behind b.

@@ -1,4 +1,5 @@
-import { YNotebook, type ISharedCodeCell } from '@jupyter/ydoc';
+import { YNotebook } from '@jupyter/ydoc';
+import { codeCell, markRunning, notebookWithCells } from './fakes';
 import {
   awayMessage,
   diffSinceSnapshot,
@@ -23,39 +24,17 @@ afterAll(() => {
   jest.restoreAllMocks();
 });
 
-function makeNotebook(ids: string[]): YNotebook {
-  const nb = new YNotebook();
-  nb.insertCells(
-    0,
-    ids.map(id => ({ cell_type: 'code', id, source: `print("${id}")` }))
-  );
-  return nb;
-}
-
-function cellOf(nb: YNotebook, id: string): ISharedCodeCell {
-  return nb.cells.find(cell => cell.getId() === id) as ISharedCodeCell;
-}
-
 function stream(text: string) {
   return { output_type: 'stream', name: 'stdout', text };
 }
 
-function run(nb: YNotebook, id: string): void {
-  const cell = cellOf(nb, id);
-  nb.transact(() => {
-    cell.clearOutputs(null);
-    cell.execution_count = null;
-    cell.executionState = 'running';
-  });
-}
-
 function print(nb: YNotebook, id: string, text: string): void {
-  const cell = cellOf(nb, id);
+  const cell = codeCell(nb, id);
   cell.setOutputs([...cell.getOutputs(), stream(text)]);
 }
 
 function finish(nb: YNotebook, id: string, count: number): void {
-  const cell = cellOf(nb, id);
+  const cell = codeCell(nb, id);
   nb.transact(() => {
     cell.execution_count = count;
     cell.executionState = 'idle';
@@ -64,13 +43,13 @@ function finish(nb: YNotebook, id: string, count: number): void {
 
 describe('while you were away', () => {
   it('tells finished, new output and still running cells apart', () => {
-    const nb = makeNotebook(['a', 'b', 'c', 'd', 'e', 'f']);
+    const nb = notebookWithCells(['a', 'b', 'c', 'd', 'e', 'f']);
     finish(nb, 'd', 1);
-    run(nb, 'a');
-    run(nb, 'b');
+    markRunning(nb, 'a');
+    markRunning(nb, 'b');
     print(nb, 'b', 'step 1\n');
-    run(nb, 'c');
-    run(nb, 'f');
+    markRunning(nb, 'c');
+    markRunning(nb, 'f');
     const snapshot = takeSnapshot(nb.cells, { now: 1234 });
     expect(snapshot.takenAt).toBe(1234);
     expect(snapshot.cells.a).toEqual({
@@ -84,11 +63,11 @@ describe('while you were away', () => {
     print(nb, 'a', 'done\n');
     finish(nb, 'a', 2);
     print(nb, 'b', 'step 2\n');
-    run(nb, 'd');
+    markRunning(nb, 'd');
     finish(nb, 'd', 3);
-    cellOf(nb, 'f').executionState = 'idle';
+    codeCell(nb, 'f').executionState = 'idle';
     nb.insertCell(0, { cell_type: 'code', id: 'g', source: '' });
-    run(nb, 'g');
+    markRunning(nb, 'g');
 
     const diff = diffSinceSnapshot(snapshot, nb.cells);
     expect(diff).toEqual<IAwayDiff>({
@@ -106,10 +85,10 @@ describe('while you were away', () => {
   });
 
   it('has nothing to say when nothing happened', () => {
-    const nb = makeNotebook(['a', 'b']);
+    const nb = notebookWithCells(['a', 'b']);
     finish(nb, 'a', 1);
     print(nb, 'a', 'old\n');
-    run(nb, 'b');
+    markRunning(nb, 'b');
     const diff = diffSinceSnapshot(takeSnapshot(nb.cells), nb.cells);
     expect(diff.finished).toEqual([]);
     expect(diff.newOutput).toEqual([]);
@@ -120,12 +99,12 @@ describe('while you were away', () => {
   });
 
   it('ignores cleared outputs and deleted cells', () => {
-    const nb = makeNotebook(['a', 'b']);
+    const nb = notebookWithCells(['a', 'b']);
     finish(nb, 'a', 1);
     print(nb, 'a', 'x\n');
-    run(nb, 'b');
+    markRunning(nb, 'b');
     const snapshot = takeSnapshot(nb.cells);
-    cellOf(nb, 'a').clearOutputs(null);
+    codeCell(nb, 'a').clearOutputs(null);
     nb.deleteCell(1);
     const diff = diffSinceSnapshot(snapshot, nb.cells);
     expect(hasNews(diff)).toBe(false);
@@ -133,7 +112,7 @@ describe('while you were away', () => {
   });
 
   it('uses the running test it is given', () => {
-    const nb = makeNotebook(['a']);
+    const nb = notebookWithCells(['a']);
     // The model knows it is running; the document lost the state (a move).
     const snapshot = takeSnapshot(nb.cells, { isRunning: () => true });
     finish(nb, 'a', 4);
@@ -145,8 +124,8 @@ describe('while you were away', () => {
   });
 
   it('keeps cells marked until seen, across snapshots', () => {
-    const nb = makeNotebook(['a', 'b']);
-    run(nb, 'b');
+    const nb = notebookWithCells(['a', 'b']);
+    markRunning(nb, 'b');
     const first = takeSnapshot(nb.cells);
     finish(nb, 'b', 1);
     const diff = diffSinceSnapshot(first, nb.cells);
@@ -200,8 +179,8 @@ describe('while you were away', () => {
 
   describe('snapshot (de)serialization', () => {
     it('round-trips through a string and a JSON value', () => {
-      const nb = makeNotebook(['a', 'b']);
-      run(nb, 'a');
+      const nb = notebookWithCells(['a', 'b']);
+      markRunning(nb, 'a');
       print(nb, 'a', 'hello\n');
       finish(nb, 'b', 9);
       const snapshot = takeSnapshot(nb.cells, { now: 42, unseen: ['b'] });
