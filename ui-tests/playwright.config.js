@@ -5,6 +5,10 @@
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 
 const chromium = process.env.HANDOFF_CHROMIUM || '/usr/bin/chromium';
+// Two suites can run side by side (e.g. two worktrees) on different bases.
+const portBase = Number(process.env.HANDOFF_PORT_BASE || 18888);
+const stackPort = String(portBase);
+const noBackendPort = String(portBase + 1);
 
 module.exports = {
   ...baseConfig,
@@ -30,19 +34,19 @@ module.exports = {
     {
       name: 'stack',
       testIgnore: /no-backend\.spec\.ts/,
-      use: { baseURL: 'http://localhost:18888' }
+      use: { baseURL: `http://localhost:${stackPort}` }
     },
     {
       name: 'no-backend',
       testMatch: /no-backend\.spec\.ts/,
-      use: { baseURL: 'http://localhost:18889' }
+      use: { baseURL: `http://localhost:${noBackendPort}` }
     }
   ],
   webServer: [
     {
       command: 'jupyter lab --config jupyter_server_test_config.py',
-      url: 'http://localhost:18888/lab',
-      env: { ...process.env, HANDOFF_TEST_PORT: '18888' },
+      url: `http://localhost:${stackPort}/lab`,
+      env: { ...process.env, HANDOFF_TEST_PORT: stackPort },
       timeout: 120 * 1000,
       // Always a fresh server: reusing one (e.g. the demo) would test
       // whatever that server happens to have.
@@ -50,10 +54,10 @@ module.exports = {
     },
     {
       command: 'jupyter lab --config jupyter_server_test_config.py',
-      url: 'http://localhost:18889/lab',
+      url: `http://localhost:${noBackendPort}/lab`,
       env: {
         ...process.env,
-        HANDOFF_TEST_PORT: '18889',
+        HANDOFF_TEST_PORT: noBackendPort,
         HANDOFF_NO_BACKEND: '1'
       },
       timeout: 120 * 1000,
