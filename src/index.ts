@@ -5,18 +5,30 @@
  * @packageDocumentation
  */
 import type { JupyterFrontEndPlugin } from '@jupyterlab/application';
+import { cellBadgesPlugin } from './plugins/cellbadges';
 import { commandsPlugin } from './plugins/commands';
 import { executorPlugin } from './plugins/executor';
+import { inFlightPlugin } from './plugins/inflight';
+import { inFlightPanelPlugin } from './plugins/inflightpanel';
 import { serverExecutionPlugin } from './plugins/serverexecution';
+import { statusItemPlugin } from './plugins/statusitem';
+import { whileAwayPlugin } from './plugins/whileaway';
 
 export * from './backend/types';
 export { NbmodelBackend } from './backend/nbmodel';
+export { CommandIDs } from './commandids';
 export { HandoffExecutor } from './executor';
-export { IServerExecution } from './tokens';
+export { InFlightModel } from './inflight/model';
+export { IInFlightExecutions, IServerExecution } from './tokens';
 
 const plugins: JupyterFrontEndPlugin<any>[] = [
   serverExecutionPlugin,
   executorPlugin,
+  inFlightPlugin,
+  inFlightPanelPlugin,
+  statusItemPlugin,
+  cellBadgesPlugin,
+  whileAwayPlugin,
   commandsPlugin
 ];
 

@@ -15,10 +15,16 @@ export const SETTINGS_PLUGIN_ID = 'jupyterlab-handoff:server-execution';
 export interface IHandoffSettings {
   /** Run code cells on the server when it can. */
   serverSideExecution: boolean;
+  /** Show the in-flight summary in the status bar. */
+  showStatusItem: boolean;
+  /** Mark queued, running and stale cells with a badge by the prompt. */
+  showCellBadges: boolean;
 }
 
 export const DEFAULT_SETTINGS: Readonly<IHandoffSettings> = Object.freeze({
-  serverSideExecution: true
+  serverSideExecution: true,
+  showStatusItem: true,
+  showCellBadges: true
 });
 
 /**

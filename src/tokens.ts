@@ -3,9 +3,11 @@
  */
 import { Token } from '@lumino/coreutils';
 import type { ISignal } from '@lumino/signaling';
-import type { INotebookModel } from '@jupyterlab/notebook';
+import type { INotebookModel, NotebookPanel } from '@jupyterlab/notebook';
 import type { IExecutionBackend } from './backend/types';
 import type { ClientPathReason } from './executionpath';
+import type { InFlightModel } from './inflight/model';
+import type { UnseenCells } from './inflight/unseen';
 import type { RequestMonitor } from './requestmonitor';
 import type { HandoffSettingsModel } from './settings';
 
@@ -59,4 +61,53 @@ export interface IServerExecution {
 export const IServerExecution = new Token<IServerExecution>(
   'jupyterlab-handoff:IServerExecution',
   'Runs notebook cells on the Jupyter server and reports what it submitted.'
+);
+
+/**
+ * What the indicator can tell about a cell with an execution in flight.
+ */
+export interface ICellDescription {
+  /** The notebook's name (its file name). */
+  notebookName: string;
+  /** The cell's position in the notebook, from 0. */
+  index: number;
+  /** The first non-empty line of its source. */
+  firstLine: string;
+}
+
+/**
+ * The executions in flight of every open notebook, shared by the indicator
+ * plugins (status bar item, list, cell badges, "while you were away").
+ */
+export interface IInFlightExecutions {
+  /** The model: states per notebook key and cell id. */
+  readonly model: InFlightModel;
+  /** Cells to point out until the user has seen them. */
+  readonly unseen: UnseenCells;
+  /** The notebooks followed, by key, as they are added. */
+  readonly notebookAdded: ISignal<IInFlightExecutions, NotebookPanel>;
+  /** A notebook's tab lost its connection to the server. */
+  readonly disconnected: ISignal<IInFlightExecutions, NotebookPanel>;
+  /** A notebook's tab reconnected to the server after losing it. */
+  readonly reconnected: ISignal<IInFlightExecutions, NotebookPanel>;
+  /** The model key of a notebook panel, once it is followed. */
+  keyOf(panel: NotebookPanel): string | null;
+  /** The panel of a notebook key. */
+  panelOf(key: string): NotebookPanel | null;
+  /** The cell's notebook name, position and first line. */
+  describe(key: string, cellId: string): ICellDescription | null;
+  /** Reset stale cells (of one notebook, or all) in the shared document. */
+  clearStale(key?: string): number;
+  /** Interrupt a kernel; the server drops what was queued on it. */
+  interrupt(kernelId: string): Promise<void>;
+  /** Show a notebook and make the cell active. */
+  jumpTo(key: string, cellId: string): Promise<boolean>;
+}
+
+/**
+ * The in-flight executions token.
+ */
+export const IInFlightExecutions = new Token<IInFlightExecutions>(
+  'jupyterlab-handoff:IInFlightExecutions',
+  'The executions queued, running or waiting for input on the server, for every open notebook.'
 );

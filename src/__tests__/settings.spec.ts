@@ -18,22 +18,24 @@ function warnings(spy: jest.SpyInstance): string[] {
 describe('parseSettings', () => {
   it('keeps valid values without problems', () => {
     expect(parseSettings({ serverSideExecution: false })).toEqual({
-      settings: { serverSideExecution: false },
+      settings: { ...DEFAULT_SETTINGS, serverSideExecution: false },
       problems: []
     });
-    expect(parseSettings({ serverSideExecution: true })).toEqual({
-      settings: { serverSideExecution: true },
+    expect(
+      parseSettings({ ...DEFAULT_SETTINGS, serverSideExecution: true })
+    ).toEqual({
+      settings: { ...DEFAULT_SETTINGS, serverSideExecution: true },
       problems: []
     });
   });
 
   it('uses the defaults for missing values, silently', () => {
     expect(parseSettings({})).toEqual({
-      settings: { serverSideExecution: true },
+      settings: { ...DEFAULT_SETTINGS, serverSideExecution: true },
       problems: []
     });
     expect(parseSettings(null)).toEqual({
-      settings: { serverSideExecution: true },
+      settings: { ...DEFAULT_SETTINGS, serverSideExecution: true },
       problems: []
     });
   });
@@ -44,7 +46,10 @@ describe('parseSettings', () => {
       const { settings, problems } = parseSettings({
         serverSideExecution: value as any
       });
-      expect(settings).toEqual({ serverSideExecution: true });
+      expect(settings).toEqual({
+        ...DEFAULT_SETTINGS,
+        serverSideExecution: true
+      });
       expect(problems).toHaveLength(1);
       expect(problems[0]).toContain(SETTINGS_PLUGIN_ID);
       expect(problems[0]).toContain('serverSideExecution');
@@ -53,9 +58,23 @@ describe('parseSettings', () => {
     }
   );
 
+  it('reads the display settings and replaces invalid ones', () => {
+    expect(
+      parseSettings({ showStatusItem: false, showCellBadges: false }).settings
+    ).toEqual({
+      serverSideExecution: true,
+      showStatusItem: false,
+      showCellBadges: false
+    });
+    const { settings, problems } = parseSettings({ showCellBadges: 'no' });
+    expect(settings.showCellBadges).toBe(true);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain('showCellBadges');
+  });
+
   it('ignores unknown keys', () => {
     expect(parseSettings({ other: 'x', serverSideExecution: false })).toEqual({
-      settings: { serverSideExecution: false },
+      settings: { ...DEFAULT_SETTINGS, serverSideExecution: false },
       problems: []
     });
   });
@@ -81,7 +100,10 @@ describe('HandoffSettingsModel', () => {
 
   it('starts with the defaults', () => {
     const model = new HandoffSettingsModel();
-    expect(model.current).toEqual({ serverSideExecution: true });
+    expect(model.current).toEqual({
+      ...DEFAULT_SETTINGS,
+      serverSideExecution: true
+    });
   });
 
   it('emits changed only on real changes', () => {
@@ -91,7 +113,7 @@ describe('HandoffSettingsModel', () => {
       seen.push(settings.serverSideExecution)
     );
 
-    model.update({ serverSideExecution: true }); // same as the default
+    model.update({ ...DEFAULT_SETTINGS, serverSideExecution: true }); // same as the default
     expect(seen).toEqual([]);
     model.update({ serverSideExecution: false });
     expect(seen).toEqual([false]);
@@ -144,7 +166,10 @@ describe('HandoffSettingsModel', () => {
     expect(await isSettled(model.ready)).toBe(false);
     model.fail(new Error('boom'));
     expect(await isSettled(model.ready)).toBe(true);
-    expect(model.current).toEqual({ serverSideExecution: true });
+    expect(model.current).toEqual({
+      ...DEFAULT_SETTINGS,
+      serverSideExecution: true
+    });
     expect(warn).toHaveBeenCalledTimes(1);
     expect(warnings(warn)[0]).toContain('could not load the settings');
     expect(warn.mock.calls[0]).toContainEqual(new Error('boom'));

@@ -5,16 +5,12 @@ import type {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette } from '@jupyterlab/apputils';
+import { ICommandPalette, Notification } from '@jupyterlab/apputils';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
-import { IServerExecution } from '../tokens';
+import { CommandIDs } from '../commandids';
+import { IInFlightExecutions, IServerExecution } from '../tokens';
 
-/**
- * The command ids.
- */
-export namespace CommandIDs {
-  export const toggleServerSideExecution = 'handoff:toggle-server-execution';
-}
+export { CommandIDs };
 
 /**
  * Registers the commands and adds them to the palette when there is one.
@@ -23,11 +19,12 @@ export const commandsPlugin: JupyterFrontEndPlugin<void> = {
   id: 'jupyterlab-handoff:commands',
   description: 'Adds the server-side execution commands to the palette.',
   autoStart: true,
-  requires: [IServerExecution],
+  requires: [IServerExecution, IInFlightExecutions],
   optional: [ICommandPalette, ITranslator],
   activate: (
     app: JupyterFrontEnd,
     service: IServerExecution,
+    inFlight: IInFlightExecutions,
     palette: ICommandPalette | null,
     translator: ITranslator | null
   ): void => {
@@ -65,9 +62,47 @@ export const commandsPlugin: JupyterFrontEndPlugin<void> = {
       app.commands.notifyCommandChanged(CommandIDs.toggleServerSideExecution)
     );
 
-    palette?.addItem({
-      command: CommandIDs.toggleServerSideExecution,
-      category
+    app.commands.addCommand(CommandIDs.clearStale, {
+      label: trans.__('Clear Stale Running Marks'),
+      caption: trans.__(
+        'Reset cells marked running that the server is not running while the kernel is idle, in every tab'
+      ),
+      describedBy: {
+        args: {
+          type: 'object',
+          properties: {
+            path: {
+              type: 'string',
+              description: trans.__(
+                'Only this notebook (its document path); every open notebook when omitted'
+              )
+            }
+          }
+        }
+      },
+      execute: args => {
+        const key = typeof args.path === 'string' ? args.path : undefined;
+        const cleared = inFlight.clearStale(key);
+        Notification.info(
+          cleared
+            ? trans._n(
+                'Cleared %1 stale running mark.',
+                'Cleared %1 stale running marks.',
+                cleared,
+                cleared
+              )
+            : trans.__('No cell is marked running without running.'),
+          { autoClose: 5000 }
+        );
+        return cleared;
+      }
     });
+
+    for (const command of [
+      CommandIDs.toggleServerSideExecution,
+      CommandIDs.clearStale
+    ]) {
+      palette?.addItem({ command, category });
+    }
   }
 };

@@ -1,0 +1,50 @@
+/**
+ * The mark on each cell: a class on the cell and a badge by its prompt.
+ */
+import type { Cell } from '@jupyterlab/cells';
+import type { TranslationBundle } from '@jupyterlab/translation';
+import type { InFlightState } from '../inflight/model';
+import { stateDescription, stateLabel } from '../inflight/summary';
+
+/** What a cell is marked with. */
+export type CellMark = InFlightState | 'unseen' | null;
+
+const STATES: Array<Exclude<CellMark, null>> = [
+  'queued',
+  'running',
+  'input',
+  'stale',
+  'unseen'
+];
+
+/**
+ * Put (or remove) the mark on one cell widget. Idempotent.
+ */
+export function markCell(
+  cell: Cell,
+  mark: CellMark,
+  trans: TranslationBundle
+): void {
+  const node = cell.node;
+  for (const state of STATES) {
+    node.classList.toggle(`jp-handoff-mod-${state}`, state === mark);
+  }
+  let badge = node.querySelector<HTMLElement>(':scope > .jp-handoff-CellBadge');
+  if (mark === null) {
+    badge?.remove();
+    return;
+  }
+  if (!badge) {
+    badge = document.createElement('div');
+    badge.className = 'jp-handoff-CellBadge jp-handoff-Badge';
+    badge.setAttribute('role', 'status');
+    node.append(badge);
+  }
+  if (badge.dataset.state !== mark) {
+    const description = stateDescription(mark, trans);
+    badge.dataset.state = mark;
+    badge.textContent = stateLabel(mark, trans);
+    badge.title = description;
+    badge.setAttribute('aria-label', description);
+  }
+}

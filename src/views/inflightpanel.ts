@@ -1,0 +1,283 @@
+/**
+ * The list of executions in flight across all open notebooks, grouped by
+ * kernel, with live elapsed times.
+ */
+import type { TranslationBundle } from '@jupyterlab/translation';
+import { runningIcon } from '@jupyterlab/ui-components';
+import { Widget } from '@lumino/widgets';
+import type { IInFlightEntry } from '../inflight/model';
+import {
+  formatElapsed,
+  stateDescription,
+  stateLabel
+} from '../inflight/summary';
+import type { IInFlightExecutions } from '../tokens';
+
+export interface IInFlightPanelOptions {
+  inFlight: IInFlightExecutions;
+  trans: TranslationBundle;
+  /** The clock, in ms; `Date.now` by default. */
+  now?: () => number;
+}
+
+/**
+ * A sidebar panel listing every execution in flight.
+ */
+export class InFlightPanel extends Widget {
+  constructor(options: IInFlightPanelOptions) {
+    super();
+    this._inFlight = options.inFlight;
+    this._trans = options.trans;
+    this._now = options.now ?? Date.now;
+    this.id = 'jp-handoff-in-flight';
+    this.addClass('jp-handoff-InFlightPanel');
+    this.title.icon = runningIcon;
+    this.title.caption = this._trans.__('Executions on the Server');
+    this.node.setAttribute('role', 'region');
+    this.node.setAttribute(
+      'aria-label',
+      this._trans.__('Executions on the server')
+    );
+    this.node.tabIndex = -1;
+    this._inFlight.model.changed.connect(this._schedule, this);
+    this._inFlight.notebookAdded.connect(this._schedule, this);
+    this.update();
+  }
+
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    this._stopClock();
+    this._inFlight.model.changed.disconnect(this._schedule, this);
+    this._inFlight.notebookAdded.disconnect(this._schedule, this);
+    super.dispose();
+  }
+
+  protected onAfterShow(): void {
+    this.update();
+  }
+
+  protected onAfterHide(): void {
+    this._stopClock();
+  }
+
+  protected onUpdateRequest(): void {
+    if (!this.isVisible) {
+      return;
+    }
+    const focused = this._focusedRowKey();
+    const entries = this._inFlight.model.entries();
+    this.node.replaceChildren(this._header(entries), this._body(entries));
+    if (focused) {
+      this.node
+        .querySelector<HTMLElement>(`[data-row="${CSS.escape(focused)}"]`)
+        ?.focus();
+    }
+    if (entries.some(entry => entry.state !== 'stale')) {
+      this._startClock();
+    } else {
+      this._stopClock();
+    }
+  }
+
+  private _schedule(): void {
+    this.update();
+  }
+
+  private _header(entries: IInFlightEntry[]): HTMLElement {
+    const header = document.createElement('div');
+    header.className = 'jp-handoff-InFlightPanel-header';
+    const title = document.createElement('h2');
+    title.className = 'jp-handoff-InFlightPanel-title';
+    title.textContent = this._trans.__('Executions on the Server');
+    const note = document.createElement('p');
+    note.className = 'jp-handoff-InFlightPanel-note';
+    note.textContent = this._trans.__(
+      'These continue on the server when you close the tab; their outputs are saved into the notebook.'
+    );
+    header.append(title, note);
+    const stale = entries.filter(entry => entry.state === 'stale').length;
+    if (stale) {
+      const clear = document.createElement('button');
+      clear.type = 'button';
+      clear.className = 'jp-mod-styled jp-mod-warn jp-handoff-ClearStale';
+      clear.textContent = this._trans._n(
+        'Clear %1 stale mark',
+        'Clear %1 stale marks',
+        stale,
+        stale
+      );
+      clear.title = this._trans.__(
+        'These cells are marked running, but the server is not running them and the kernel is idle. Clear the marks in every tab.'
+      );
+      clear.addEventListener('click', () => {
+        this._inFlight.clearStale();
+      });
+      header.append(clear);
+    }
+    return header;
+  }
+
+  private _body(entries: IInFlightEntry[]): HTMLElement {
+    if (entries.length === 0) {
+      const empty = document.createElement('p');
+      empty.className = 'jp-handoff-InFlightPanel-empty';
+      empty.textContent = this._trans.__(
+        'Nothing is queued or running on the server.'
+      );
+      return empty;
+    }
+    const body = document.createElement('div');
+    body.className = 'jp-handoff-InFlightPanel-body';
+    const byKernel = new Map<string, IInFlightEntry[]>();
+    for (const entry of entries) {
+      const kernel = entry.kernelId ?? '';
+      byKernel.set(kernel, [...(byKernel.get(kernel) ?? []), entry]);
+    }
+    for (const [kernelId, group] of byKernel) {
+      body.append(this._group(kernelId, group));
+    }
+    return body;
+  }
+
+  private _group(kernelId: string, entries: IInFlightEntry[]): HTMLElement {
+    const section = document.createElement('section');
+    section.className = 'jp-handoff-InFlightGroup';
+    const head = document.createElement('div');
+    head.className = 'jp-handoff-InFlightGroup-head';
+    const names = [
+      ...new Set(
+        entries.map(
+          entry =>
+            this._inFlight.describe(entry.key, entry.cellId)?.notebookName ??
+            entry.key
+        )
+      )
+    ].join(', ');
+    const label = document.createElement('span');
+    label.className = 'jp-handoff-InFlightGroup-label';
+    label.textContent = kernelId
+      ? this._trans.__('Kernel of %1', names)
+      : names;
+    head.append(label);
+    if (kernelId && entries.some(entry => entry.state !== 'stale')) {
+      const interrupt = document.createElement('button');
+      interrupt.type = 'button';
+      interrupt.className = 'jp-mod-styled jp-handoff-Interrupt';
+      interrupt.textContent = this._trans.__('Interrupt');
+      interrupt.setAttribute(
+        'aria-label',
+        this._trans.__(
+          'Interrupt the kernel of %1: stops the running cell and drops the queued ones',
+          names
+        )
+      );
+      interrupt.title = interrupt.getAttribute('aria-label')!;
+      interrupt.addEventListener('click', () => {
+        interrupt.disabled = true;
+        void this._inFlight.interrupt(kernelId).catch(reason => {
+          interrupt.disabled = false;
+          console.warn('jupyterlab-handoff: interrupt failed', reason);
+        });
+      });
+      head.append(interrupt);
+    }
+    const list = document.createElement('ul');
+    list.className = 'jp-handoff-InFlightList';
+    list.setAttribute('aria-label', label.textContent);
+    for (const entry of entries) {
+      list.append(this._row(entry));
+    }
+    section.append(head, list);
+    return section;
+  }
+
+  private _row(entry: IInFlightEntry): HTMLElement {
+    const item = document.createElement('li');
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'jp-handoff-InFlightRow';
+    button.dataset.row = `${entry.key}\n${entry.cellId}`;
+    button.dataset.state = entry.state;
+    const description = this._inFlight.describe(entry.key, entry.cellId);
+    const where = description
+      ? this._trans.__(
+          '%1, cell %2',
+          description.notebookName,
+          description.index + 1
+        )
+      : entry.key;
+
+    const badge = document.createElement('span');
+    badge.className = 'jp-handoff-Badge';
+    badge.dataset.state = entry.state;
+    badge.textContent = stateLabel(entry.state, this._trans);
+    const cell = document.createElement('span');
+    cell.className = 'jp-handoff-InFlightRow-cell';
+    cell.textContent = where;
+    const line = document.createElement('code');
+    line.className = 'jp-handoff-InFlightRow-line';
+    line.textContent = description?.firstLine ?? '';
+    const elapsed = document.createElement('span');
+    elapsed.className = 'jp-handoff-InFlightRow-elapsed';
+    elapsed.dataset.since = String(entry.since);
+    elapsed.textContent = formatElapsed(this._now() - entry.since);
+    if (entry.ours) {
+      button.dataset.ours = 'true';
+    }
+    button.append(badge, cell, elapsed, line);
+    button.title = `${stateDescription(entry.state, this._trans)}\n${this._trans.__(
+      'Select to go to the cell.'
+    )}`;
+    button.setAttribute(
+      'aria-label',
+      this._trans.__(
+        '%1: %2, %3 for %4. Go to the cell.',
+        where,
+        description?.firstLine ?? '',
+        stateLabel(entry.state, this._trans),
+        elapsed.textContent
+      )
+    );
+    button.addEventListener(
+      'click',
+      () => void this._inFlight.jumpTo(entry.key, entry.cellId)
+    );
+    item.append(button);
+    return item;
+  }
+
+  private _focusedRowKey(): string | null {
+    const active = document.activeElement as HTMLElement | null;
+    return active && this.node.contains(active)
+      ? (active.dataset.row ?? null)
+      : null;
+  }
+
+  private _startClock(): void {
+    if (this._clock !== null) {
+      return;
+    }
+    this._clock = setInterval(() => {
+      const now = this._now();
+      for (const span of this.node.querySelectorAll<HTMLElement>(
+        '.jp-handoff-InFlightRow-elapsed'
+      )) {
+        span.textContent = formatElapsed(now - Number(span.dataset.since));
+      }
+    }, 1000);
+  }
+
+  private _stopClock(): void {
+    if (this._clock !== null) {
+      clearInterval(this._clock);
+      this._clock = null;
+    }
+  }
+
+  private _inFlight: IInFlightExecutions;
+  private _trans: TranslationBundle;
+  private _now: () => number;
+  private _clock: ReturnType<typeof setInterval> | null = null;
+}

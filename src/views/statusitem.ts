@@ -1,0 +1,71 @@
+/**
+ * The status bar item: what the current notebook has on the server.
+ */
+import type { TranslationBundle } from '@jupyterlab/translation';
+import { Widget } from '@lumino/widgets';
+import type { IInFlightCounts } from '../inflight/model';
+import { hasInFlight, summaryText, summaryTooltip } from '../inflight/summary';
+
+const EMPTY: IInFlightCounts = { queued: 0, running: 0, input: 0, stale: 0 };
+
+/**
+ * A button in the status bar, e.g. "2 running · 3 queued on server".
+ *
+ * Its `data-running`, `data-queued`, `data-input` and `data-stale`
+ * attributes carry the counts for tests and benchmarks.
+ */
+export class InFlightStatusItem extends Widget {
+  constructor(options: { trans: TranslationBundle; onOpen: () => void }) {
+    super({ node: document.createElement('button') });
+    this._trans = options.trans;
+    this.addClass('jp-handoff-StatusItem');
+    const button = this.node as HTMLButtonElement;
+    button.type = 'button';
+    this._icon.className = 'jp-handoff-StatusItem-icon';
+    this._icon.setAttribute('aria-hidden', 'true');
+    this._label.className = 'jp-handoff-StatusItem-label';
+    button.append(this._icon, this._label);
+    button.addEventListener('click', () => options.onOpen());
+    this.update();
+  }
+
+  /** Show the counts of the current notebook (`null`: none is current). */
+  setCounts(counts: IInFlightCounts | null, enabled: boolean): void {
+    this._counts = counts ?? EMPTY;
+    this._enabled = enabled;
+    this.update();
+  }
+
+  protected onUpdateRequest(): void {
+    const counts = this._counts;
+    const idle = !hasInFlight(counts) && counts.stale === 0;
+    const text =
+      idle && !this._enabled
+        ? this._trans.__('Server execution off')
+        : summaryText(counts, this._trans);
+    const tooltip = summaryTooltip(counts, this._enabled, this._trans);
+    this._label.textContent = text;
+    this.node.title = tooltip;
+    this.node.setAttribute('aria-label', `${text}. ${tooltip}`);
+    const state = counts.input
+      ? 'input'
+      : counts.running
+        ? 'running'
+        : counts.queued
+          ? 'queued'
+          : counts.stale
+            ? 'stale'
+            : 'idle';
+    this.node.dataset.state = state;
+    this.node.dataset.running = String(counts.running);
+    this.node.dataset.queued = String(counts.queued);
+    this.node.dataset.input = String(counts.input);
+    this.node.dataset.stale = String(counts.stale);
+  }
+
+  private _trans: TranslationBundle;
+  private _counts: IInFlightCounts = EMPTY;
+  private _enabled = true;
+  private _icon = document.createElement('span');
+  private _label = document.createElement('span');
+}

@@ -1,0 +1,274 @@
+/**
+ * The handoff indicator on the real stack, with two independent browsers A
+ * and B on the same notebook: counts and cell marks while a run progresses,
+ * "while you were away", interrupt, and stale marks.
+ */
+import { expect, galata, test } from '@jupyterlab/galata';
+import type { BrowserContext, Locator, Page } from '@playwright/test';
+import {
+  REAL_KERNELS,
+  REAL_KERNELS_PAGE,
+  cell,
+  fillNotebook,
+  notifications,
+  prompt,
+  runCell,
+  waitForCount
+} from './helpers';
+
+test.use(REAL_KERNELS);
+
+const SLEEP_CELLS = Array.from(
+  { length: 5 },
+  (_, i) => `import time\ntime.sleep(2)\n${i}`
+);
+
+/** The status bar item. */
+function statusItem(page: Page): Locator {
+  return page.locator('.jp-handoff-StatusItem');
+}
+
+/** The badge of the n-th cell of the active notebook. */
+function badge(page: Page, index: number): Locator {
+  return cell(page, index).locator('.jp-handoff-CellBadge');
+}
+
+/** The status item shows `running` running and `queued` queued. */
+async function expectCounts(page: Page, running: number, queued: number) {
+  await expect(statusItem(page)).toHaveAttribute(
+    'data-running',
+    String(running)
+  );
+  await expect(statusItem(page)).toHaveAttribute('data-queued', String(queued));
+}
+
+/** Cell `k` runs and every later cell is queued, in both pages. */
+async function expectProgress(pages: Page[], k: number, total: number) {
+  await Promise.all(
+    pages.map(async page => {
+      await expectCounts(page, 1, total - k - 1);
+      await expect(badge(page, k)).toHaveAttribute('data-state', 'running');
+      for (let j = k + 1; j < total; j++) {
+        await expect(badge(page, j)).toHaveAttribute('data-state', 'queued');
+      }
+      for (let j = 0; j < k; j++) {
+        await expect(badge(page, j)).toHaveCount(0);
+      }
+    })
+  );
+}
+
+/** Nothing queued or running, and no cell marked, in a page. */
+async function expectSettled(page: Page, cells: number) {
+  await expectCounts(page, 0, 0);
+  await expect(statusItem(page)).toHaveText('Server idle');
+  for (let j = 0; j < cells; j++) {
+    await expect(
+      cell(page, j).locator('.jp-handoff-CellBadge:not([data-state="unseen"])')
+    ).toHaveCount(0);
+  }
+}
+
+/** Run every cell of the active notebook, without waiting for the end. */
+async function runAll(page: Page) {
+  await page.evaluate(() => {
+    void (window as any).jupyterapp.commands.execute('notebook:run-all-cells');
+  });
+}
+
+/**
+ * Open a notebook in a new tab of an existing browser context (so its
+ * localStorage, and with it "while you were away", is kept).
+ */
+async function reopen(
+  context: BrowserContext,
+  baseURL: string,
+  path: string
+): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(`${baseURL}/lab/tree/${path}`);
+  await expect(
+    page.locator(
+      '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator'
+    )
+  ).toHaveAttribute('data-status', 'idle', { timeout: 60000 });
+  return page;
+}
+
+/** The index of the active cell of the current notebook. */
+function activeCellIndex(page: Page): Promise<number> {
+  return page.evaluate(
+    () => (window as any).jupyterapp.shell.currentWidget.content.activeCellIndex
+  );
+}
+
+test.describe('two browsers on one notebook', () => {
+  test('counts and marks follow the run in both, and A learns what finished while away', async ({
+    page,
+    browser,
+    baseURL,
+    tmpPath,
+    waitForApplication
+  }) => {
+    const name = 'progress.ipynb';
+    const path = `${tmpPath}/${name}`;
+    await fillNotebook(page, tmpPath, name, SLEEP_CELLS);
+    const { page: b } = await galata.newPage({
+      baseURL: baseURL!,
+      browser,
+      tmpPath,
+      waitForApplication,
+      ...REAL_KERNELS_PAGE
+    });
+    await b.notebook.openByPath(path);
+    await b.notebook.activate(name);
+    await expectSettled(page, 5);
+    await expectSettled(b, 5);
+
+    await runAll(page);
+    await expectProgress([page, b], 0, 5);
+    await expectProgress([page, b], 1, 5);
+
+    // A leaves while cell 1 runs; B keeps following the server.
+    const contextA = page.context();
+    await page.close();
+    await expectProgress([b], 2, 5);
+    await expectProgress([b], 3, 5);
+    await expectProgress([b], 4, 5);
+    await waitForCount(b, 4);
+    await expectSettled(b, 5);
+
+    // A comes back after the run: cells 1 to 4 finished while it was away.
+    const a = await reopen(contextA, baseURL!, path);
+    const toast = notifications(a).filter({ hasText: 'since you left' });
+    await expect(toast).toHaveCount(1);
+    await expect(toast).toContainText('4 cells finished');
+    for (let j = 1; j < 5; j++) {
+      await expect(badge(a, j)).toHaveAttribute('data-state', 'unseen');
+    }
+    await expect(badge(a, 0)).toHaveCount(0);
+    expect(await activeCellIndex(a)).toBe(0);
+    await toast.getByRole('button', { name: 'Show' }).click();
+    await expect.poll(() => activeCellIndex(a)).toBe(1);
+    // Seen once it is the active cell; the others stay marked.
+    await expect(badge(a, 1)).toHaveCount(0);
+    await expect(badge(a, 2)).toHaveAttribute('data-state', 'unseen');
+    await expectSettled(a, 5);
+    await a.close();
+    await b.context().close();
+  });
+
+  test('interrupting from B stops the run in A and B: nothing stays queued or running', async ({
+    page,
+    browser,
+    baseURL,
+    tmpPath,
+    waitForApplication
+  }) => {
+    const name = 'interrupt.ipynb';
+    const path = `${tmpPath}/${name}`;
+    await fillNotebook(page, tmpPath, name, SLEEP_CELLS);
+    const { page: b } = await galata.newPage({
+      baseURL: baseURL!,
+      browser,
+      tmpPath,
+      waitForApplication,
+      ...REAL_KERNELS_PAGE
+    });
+    await b.notebook.openByPath(path);
+    await b.notebook.activate(name);
+
+    await runAll(page);
+    await expectProgress([page, b], 0, 5);
+
+    // B interrupts from the list of executions in flight.
+    await statusItem(b).click();
+    const list = b.locator('.jp-handoff-InFlightPanel');
+    await expect(list).toBeVisible();
+    await expect(list.locator('.jp-handoff-InFlightRow')).toHaveCount(5);
+    await expect(
+      list.locator('.jp-handoff-InFlightRow[data-state="running"]')
+    ).toContainText(`${name}, cell 1`);
+    await list.getByRole('button', { name: /^Interrupt the kernel/ }).click();
+
+    for (const p of [page, b]) {
+      await expectSettled(p, 5);
+      await expect(prompt(p, 0)).not.toHaveText('[*]:');
+      for (let j = 1; j < 5; j++) {
+        await expect(prompt(p, j)).toHaveText('[ ]:');
+      }
+    }
+    await expect(list.locator('.jp-handoff-InFlightRow')).toHaveCount(0);
+    await b.context().close();
+  });
+
+  test('a cell left running by a dead tab in stock mode is stale, and clearing it fixes A and B', async ({
+    page,
+    browser,
+    baseURL,
+    tmpPath,
+    waitForApplication
+  }) => {
+    const name = 'stale.ipynb';
+    const path = `${tmpPath}/${name}`;
+    await fillNotebook(page, tmpPath, name, [
+      'import time\ntime.sleep(3)',
+      '1 + 1'
+    ]);
+    const { page: b } = await galata.newPage({
+      baseURL: baseURL!,
+      browser,
+      tmpPath,
+      waitForApplication,
+      ...REAL_KERNELS_PAGE
+    });
+
+    // A runs the cell in stock mode and dies before it ends: nobody is left
+    // to write its end into the document.
+    await page.evaluate(() =>
+      (window as any).jupyterapp.commands.execute(
+        'handoff:toggle-server-execution',
+        { enabled: false }
+      )
+    );
+    await runCell(page, 0);
+    await expect(prompt(page, 0)).toHaveText('[*]:');
+    const contextA = page.context();
+    await page.close();
+    await b.evaluate(() =>
+      (window as any).jupyterapp.commands.execute(
+        'handoff:toggle-server-execution',
+        { enabled: true }
+      )
+    );
+
+    await b.notebook.openByPath(path);
+    await b.notebook.activate(name);
+    await expect(prompt(b, 0)).toHaveText('[*]:');
+    await expect(badge(b, 0)).toHaveAttribute('data-state', 'stale', {
+      timeout: 30000
+    });
+    await expect(statusItem(b)).toHaveAttribute('data-stale', '1');
+    await expect(statusItem(b)).toHaveAttribute('data-running', '0');
+
+    const a = await reopen(contextA, baseURL!, path);
+    await expect(badge(a, 0)).toHaveAttribute('data-state', 'stale', {
+      timeout: 30000
+    });
+
+    // One action in B clears it everywhere.
+    await b.evaluate(() =>
+      (window as any).jupyterapp.commands.execute('handoff:clear-stale')
+    );
+    for (const p of [a, b]) {
+      await expect(badge(p, 0)).toHaveCount(0);
+      await expect(prompt(p, 0)).not.toHaveText('[*]:');
+      await expect(statusItem(p)).toHaveAttribute('data-stale', '0');
+    }
+    // And the notebook runs normally again.
+    await runCell(b, 1);
+    await waitForCount(b, 1);
+    await a.close();
+    await b.context().close();
+  });
+});
