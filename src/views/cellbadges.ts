@@ -29,7 +29,10 @@ export function markCell(
   for (const state of STATES) {
     node.classList.toggle(`jp-handoff-mod-${state}`, state === mark);
   }
-  let badge = node.querySelector<HTMLElement>(':scope > .jp-handoff-CellBadge');
+  // In the input wrapper: it stays by the code whatever the outputs below.
+  const host =
+    node.querySelector<HTMLElement>(':scope > .jp-Cell-inputWrapper') ?? node;
+  let badge = host.querySelector<HTMLElement>(':scope > .jp-handoff-CellBadge');
   if (mark === null) {
     badge?.remove();
     return;
@@ -38,7 +41,7 @@ export function markCell(
     badge = document.createElement('div');
     badge.className = 'jp-handoff-CellBadge jp-handoff-Badge';
     badge.setAttribute('role', 'status');
-    node.append(badge);
+    host.append(badge);
   }
   if (badge.dataset.state !== mark) {
     const description = stateDescription(mark, trans);

@@ -272,3 +272,96 @@ test.describe('two browsers on one notebook', () => {
     await b.context().close();
   });
 });
+
+test('a tab reloaded mid-run shows what the server is doing, started before it opened', async ({
+  page,
+  tmpPath
+}) => {
+  const name = 'reload.ipynb';
+  await fillNotebook(
+    page,
+    tmpPath,
+    name,
+    Array.from({ length: 3 }, () => 'import time\ntime.sleep(4)')
+  );
+  await runAll(page);
+  await expectProgress([page], 0, 3);
+
+  // Galata's readiness check waits for an idle kernel: not while it runs.
+  await page.reload({ waitForIsReady: false });
+  await page.waitForSelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell');
+  // Whichever cell runs now, the rest after it are queued, in the marks and
+  // in the counts alike.
+  await expect(statusItem(page)).toHaveAttribute('data-running', '1');
+  const states = await cell(page, 0)
+    .locator('xpath=..')
+    .locator('.jp-Cell')
+    .evaluateAll(cells =>
+      cells.map(
+        node =>
+          node.querySelector<HTMLElement>('.jp-handoff-CellBadge')?.dataset
+            .state ?? 'none'
+      )
+    );
+  const running = states.indexOf('running');
+  expect(running).toBeGreaterThanOrEqual(0);
+  expect(states.slice(0, running).every(s => s === 'none')).toBe(true);
+  expect(states.slice(running + 1).every(s => s === 'queued')).toBe(true);
+  await expect(statusItem(page)).toHaveAttribute(
+    'data-queued',
+    String(states.length - running - 1)
+  );
+  await expect(statusItem(page)).toHaveAttribute(
+    'title',
+    /safe to close this tab/
+  );
+  await waitForCount(page, 2, 30000);
+  await expectSettled(page, 3);
+});
+
+test.describe('screenshots', () => {
+  for (const theme of ['light', 'dark'] as const) {
+    test(`status item and cell badges, ${theme} theme`, async ({
+      page,
+      tmpPath
+    }) => {
+      if (theme === 'dark') {
+        await page.theme.setDarkTheme();
+      }
+      await fillNotebook(page, tmpPath, `look-${theme}.ipynb`, [
+        'import time\ntime.sleep(60)',
+        '1 + 1',
+        '2 + 2'
+      ]);
+      await runAll(page);
+      await expectCounts(page, 1, 2);
+      await expect(badge(page, 2)).toHaveAttribute('data-state', 'queued');
+      await page.notebook.selectCells(0);
+      // Park the mouse away from the hoverable status item.
+      await page.mouse.move(0, 0);
+
+      expect(await statusItem(page).screenshot()).toMatchSnapshot(
+        `status-item-${theme}.png`
+      );
+      // The prompts and the badges, not the editors (their cursor blinks).
+      const first = (await cell(page, 0).boundingBox())!;
+      const last = (await cell(page, 2).boundingBox())!;
+      const clip = { y: first.y, height: last.y + last.height - first.y };
+      expect(
+        await page.screenshot({
+          clip: { ...clip, x: first.x, width: 80 }
+        })
+      ).toMatchSnapshot(`cell-prompts-${theme}.png`);
+      expect(
+        await page.screenshot({
+          clip: { ...clip, x: first.x + first.width - 90, width: 90 }
+        })
+      ).toMatchSnapshot(`cell-badges-${theme}.png`);
+
+      await page.evaluate(() =>
+        (window as any).jupyterapp.commands.execute('notebook:interrupt-kernel')
+      );
+      await expectSettled(page, 3);
+    });
+  }
+});
