@@ -69,6 +69,10 @@ export const IServerExecution = new Token<IServerExecution>(
 export interface ICellDescription {
   /** The notebook's name (its file name). */
   notebookName: string;
+  /** The notebook's path. */
+  notebookPath: string;
+  /** The display name of its kernel, e.g. "Python 3 (ipykernel)". */
+  kernelName: string;
   /** The cell's position in the notebook, from 0. */
   index: number;
   /** The first non-empty line of its source. */
@@ -92,8 +96,10 @@ export interface IInFlightExecutions {
   readonly reconnected: ISignal<IInFlightExecutions, NotebookPanel>;
   /** The model key of a notebook panel, once it is followed. */
   keyOf(panel: NotebookPanel): string | null;
-  /** The panel of a notebook key. */
+  /** The panel of a notebook key (the current one if it is among them). */
   panelOf(key: string): NotebookPanel | null;
+  /** Every panel of a notebook key (a notebook can be open more than once). */
+  panelsOf(key: string): NotebookPanel[];
   /** The cell's notebook name, position and first line. */
   describe(key: string, cellId: string): ICellDescription | null;
   /** Reset stale cells (of one notebook, or all) in the shared document. */

@@ -54,7 +54,8 @@ export const cellBadgesPlugin: JupyterFrontEndPlugin<void> = {
         });
       }
     };
-    const scheduleKey = (key: string) => schedule(inFlight.panelOf(key));
+    const scheduleKey = (key: string) =>
+      inFlight.panelsOf(key).forEach(schedule);
     const scheduleAll = () => tracker.forEach(schedule);
 
     inFlight.model.changed.connect((_, { keys }) => keys.forEach(scheduleKey));

@@ -7,6 +7,7 @@ import type {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import type { ISharedCodeCell } from '@jupyter/ydoc';
+import { PathExt } from '@jupyterlab/coreutils';
 import { INotebookTracker, type NotebookPanel } from '@jupyterlab/notebook';
 import type { Kernel } from '@jupyterlab/services';
 import { Signal } from '@lumino/signaling';
@@ -84,12 +85,15 @@ class InFlightExecutions implements IInFlightExecutions {
   }
 
   panelOf(key: string): NotebookPanel | null {
-    for (const [panel, panelKey] of this._keys) {
-      if (panelKey === key && !panel.isDisposed) {
-        return panel;
-      }
-    }
-    return null;
+    const panels = this.panelsOf(key);
+    const current = this._tracker.currentWidget;
+    return current && panels.includes(current) ? current : (panels[0] ?? null);
+  }
+
+  panelsOf(key: string): NotebookPanel[] {
+    return [...this._keys]
+      .filter(([panel, panelKey]) => panelKey === key && !panel.isDisposed)
+      .map(([panel]) => panel);
   }
 
   describe(key: string, cellId: string): ICellDescription | null {
@@ -104,7 +108,13 @@ class InFlightExecutions implements IInFlightExecutions {
     }
     const firstLine =
       cells[index].source.split('\n').find(line => line.trim() !== '') ?? '';
-    return { notebookName: panel.context.localPath, index, firstLine };
+    return {
+      notebookName: PathExt.basename(panel.context.localPath),
+      notebookPath: panel.context.localPath,
+      kernelName: panel.sessionContext.kernelDisplayName,
+      index,
+      firstLine
+    };
   }
 
   clearStale(key?: string): number {
@@ -228,7 +238,7 @@ class InFlightExecutions implements IInFlightExecutions {
       context.pathChanged.disconnect(onPath);
       this._keys.delete(panel);
       handle.dispose();
-      if (!this.panelOf(key)) {
+      if (this.panelsOf(key).length === 0) {
         this.unseen.forget(key);
       }
     });

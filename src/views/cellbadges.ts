@@ -40,7 +40,7 @@ export function markCell(
   if (!badge) {
     badge = document.createElement('div');
     badge.className = 'jp-handoff-CellBadge jp-handoff-Badge';
-    badge.setAttribute('role', 'status');
+    badge.setAttribute('role', 'img');
     host.append(badge);
   }
   if (badge.dataset.state !== mark) {

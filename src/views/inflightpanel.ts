@@ -146,19 +146,21 @@ export class InFlightPanel extends Widget {
     section.className = 'jp-handoff-InFlightGroup';
     const head = document.createElement('div');
     head.className = 'jp-handoff-InFlightGroup-head';
+    const descriptions = entries.map(entry =>
+      this._inFlight.describe(entry.key, entry.cellId)
+    );
     const names = [
       ...new Set(
-        entries.map(
-          entry =>
-            this._inFlight.describe(entry.key, entry.cellId)?.notebookName ??
-            entry.key
+        descriptions.map(
+          (description, i) => description?.notebookName ?? entries[i].key
         )
       )
     ].join(', ');
+    const kernelName = descriptions.find(d => d?.kernelName)?.kernelName;
     const label = document.createElement('span');
     label.className = 'jp-handoff-InFlightGroup-label';
-    label.textContent = kernelId
-      ? this._trans.__('Kernel of %1', names)
+    label.textContent = kernelName
+      ? this._trans.__('%1 · %2', kernelName, names)
       : names;
     head.append(label);
     if (kernelId && entries.some(entry => entry.state !== 'stale')) {
@@ -208,6 +210,9 @@ export class InFlightPanel extends Widget {
           description.index + 1
         )
       : entry.key;
+    if (description) {
+      button.dataset.path = description.notebookPath;
+    }
 
     const badge = document.createElement('span');
     badge.className = 'jp-handoff-Badge';
