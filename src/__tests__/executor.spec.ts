@@ -1,6 +1,7 @@
 import type { CellChange } from '@jupyter/ydoc';
 import type * as nbformat from '@jupyterlab/nbformat';
 import { BackendError } from '../backend/types';
+import { DEFAULT_SETTINGS } from '../settings';
 import { codeCell, deferred, quietYjsWarnings, sleep, until } from './fakes';
 import {
   rejectionOf,
@@ -428,7 +429,7 @@ describe('HandoffExecutor', () => {
   describe('falling back to the tab', () => {
     it('runs in the tab when server-side execution is off', async () => {
       h = setup();
-      h.settings.current = { serverSideExecution: false };
+      h.settings.current = { ...DEFAULT_SETTINGS, serverSideExecution: false };
       h.clientRunCell.mockResolvedValueOnce(false);
       const run = h.run(0);
       await expect(run.promise).resolves.toBe(false);
@@ -447,13 +448,13 @@ describe('HandoffExecutor', () => {
       h = setup();
       const ready = deferred();
       h.settings.ready = ready.promise;
-      h.settings.current = { serverSideExecution: true };
+      h.settings.current = { ...DEFAULT_SETTINGS, serverSideExecution: true };
       const run = h.run(0);
       await sleep(20);
       expect(h.clientRunCell).not.toHaveBeenCalled();
       expect(h.server.submit).not.toHaveBeenCalled();
       // The user's settings say off.
-      h.settings.current = { serverSideExecution: false };
+      h.settings.current = { ...DEFAULT_SETTINGS, serverSideExecution: false };
       ready.resolve();
       await expect(run.promise).resolves.toBe(true);
       expect(h.onFallback).toHaveBeenCalledWith(

@@ -15,7 +15,7 @@ import { KernelError, type INotebookCellExecutor } from '@jupyterlab/notebook';
 import { Signal } from '@lumino/signaling';
 import { HandoffExecutor } from '../executor';
 import { RequestMonitor } from '../requestmonitor';
-import type { IHandoffSettings } from '../settings';
+import { DEFAULT_SETTINGS, type IHandoffSettings } from '../settings';
 import type { ISubmissionEvent } from '../tokens';
 import { FakeServer, syncDocs, track } from './fakes';
 
@@ -93,7 +93,7 @@ export function setupExecutor(
     current: IHandoffSettings;
   } = {
     ready: Promise.resolve(),
-    current: { serverSideExecution: true }
+    current: { ...DEFAULT_SETTINGS }
   };
   const clientRunCell = jest.fn(async (_: RunCellOptions) => true);
   const onFallback = jest.fn();
