@@ -39,6 +39,12 @@ export interface IExecutionWatchOptions {
   onStatus?: (status: TrackedStatus) => void;
   /** How long to wait for the document once the server says it is done. */
   documentGraceMs?: number;
+  /**
+   * While the request runs, how often to read it (ms; 0: never). The
+   * server's listing does not report a stdin prompt: only reading the
+   * request itself does (jupyter-server-nbmodel answers 300).
+   */
+  inputProbeMs?: number;
 }
 
 /**
@@ -147,8 +153,26 @@ export class ExecutionWatch {
       void this._settle();
     } else {
       this._options.onStatus?.(status);
+      if (status === 'running') {
+        this._scheduleProbe();
+      }
     }
   };
+
+  /** Read the running request now and then, to learn of stdin prompts. */
+  private _scheduleProbe(): void {
+    const every = this._options.inputProbeMs ?? 3000;
+    if (every <= 0 || this._probe !== null || this._finished) {
+      return;
+    }
+    this._probe = setTimeout(() => {
+      this._probe = null;
+      if (this._finished) {
+        return;
+      }
+      void this._settle().then(() => this._scheduleProbe());
+    }, every);
+  }
 
   /**
    * Read the final result from the server, tolerating the races between the
@@ -219,6 +243,10 @@ export class ExecutionWatch {
       return;
     }
     this._finished = true;
+    if (this._probe !== null) {
+      clearTimeout(this._probe);
+      this._probe = null;
+    }
     this._tracking.dispose();
     this._options.notebook.changed.disconnect(this._onNotebookChanged, this);
     this._cell?.changed.disconnect(this._onCellChanged, this);
@@ -230,6 +258,7 @@ export class ExecutionWatch {
   private _resolve!: (outcome: WatchOutcome) => void;
   private _settling = false;
   private _finished = false;
+  private _probe: ReturnType<typeof setTimeout> | null = null;
 }
 
 function delay(ms: number): Promise<void> {

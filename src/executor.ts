@@ -279,13 +279,20 @@ export class HandoffExecutor implements INotebookCellExecutor {
     event.requestId = submission.requestId;
     this._options.onSubmission?.({ ...event, phase: 'accepted' });
 
+    let lastStatus: string | null = null;
     const watch = new ExecutionWatch({
       backend: this._options.backend,
       monitor: this._options.monitor,
       kernelId,
       submission,
       notebook: notebook.sharedModel as ISharedNotebook,
-      cellId
+      cellId,
+      onStatus: status => {
+        if (status !== 'gone' && status !== lastStatus) {
+          lastStatus = status;
+          this._options.onSubmission?.({ ...event, phase: 'accepted', status });
+        }
+      }
     });
     const release = this._followLifecycle(sessionContext, watch);
     let outcome: WatchOutcome;

@@ -4,7 +4,7 @@
 import { Token } from '@lumino/coreutils';
 import type { ISignal } from '@lumino/signaling';
 import type { INotebookModel, NotebookPanel } from '@jupyterlab/notebook';
-import type { IExecutionBackend } from './backend/types';
+import type { IExecutionBackend, RequestStatus } from './backend/types';
 import type { ClientPathReason } from './executionpath';
 import type { InFlightModel } from './inflight/model';
 import type { UnseenCells } from './inflight/unseen';
@@ -22,6 +22,8 @@ export interface ISubmissionEvent {
   phase: 'submitting' | 'accepted' | 'finished';
   /** Set when `phase` is `finished`. */
   success?: boolean;
+  /** With `accepted`: the request's status, when the server reported one. */
+  status?: RequestStatus;
 }
 
 /**

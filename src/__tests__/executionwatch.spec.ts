@@ -63,6 +63,54 @@ describe('ExecutionWatch', () => {
     });
   }
 
+  it('reads the running request now and then to learn of a stdin prompt the listing never reports', async () => {
+    const submission = await submit();
+    const request = server.requestFor('c1');
+    // As nbmodel: the listing says running while the request waits for stdin.
+    server.listInFlight.mockImplementation(async () => [
+      {
+        requestId: submission.requestId,
+        kernelId: 'k1',
+        cellId: 'c1',
+        documentPath: 'nb.ipynb',
+        status: 'running'
+      }
+    ]);
+    server.start(submission.requestId);
+    request.status = 'input';
+    const statuses: string[] = [];
+    const w = watch(submission, {
+      inputProbeMs: 20,
+      onStatus: s => statuses.push(s)
+    });
+    await until(() => statuses.includes('input'));
+    request.status = 'running';
+    const since = statuses.length;
+    await until(() => statuses.slice(since).includes('running'));
+    w.stop('test over');
+    const checks = server.check.mock.calls.length;
+    await sleep(100);
+    // No reads after the watch ended.
+    expect(server.check.mock.calls.length).toBe(checks);
+  });
+
+  it('does not read the request while nothing says it runs, or when told not to', async () => {
+    const submission = await submit();
+    const w = watch(submission, { inputProbeMs: 0 });
+    server.listInFlight.mockImplementation(async () => [
+      {
+        requestId: submission.requestId,
+        kernelId: 'k1',
+        cellId: 'c1',
+        documentPath: 'nb.ipynb',
+        status: 'running'
+      }
+    ]);
+    await sleep(150);
+    expect(server.check).not.toHaveBeenCalled();
+    w.stop('test over');
+  });
+
   it('completes from the document alone', async () => {
     const submission = await submit();
     // The listing keeps saying "running": only the document can tell.

@@ -297,6 +297,31 @@ describe('InFlightModel', () => {
       expect(model.entry(PATH, 'a')?.state).toBe('running');
     });
 
+    it('keeps the stdin prompt although the listing says running (nbmodel lists no prompts)', () => {
+      const nb = notebookWithCells(['a']);
+      model.addNotebook(PATH, nb, KERNEL);
+      submitOwn(model, nb, 'a', 'r1');
+      serverStart(nb, 'a', 'r1');
+      model.applySubmission({
+        ...submission('a', 'accepted', 'r1'),
+        status: 'input'
+      });
+      model.applyListing(KERNEL, [
+        {
+          requestId: 'r1',
+          kernelId: KERNEL,
+          cellId: 'a',
+          documentPath: PATH,
+          status: 'running'
+        }
+      ]);
+      expect(model.entry(PATH, 'a')).toMatchObject({
+        state: 'input',
+        source: 'listing'
+      });
+      expect(model.counts(PATH)).toMatchObject({ input: 1, running: 0 });
+    });
+
     it('does not take an old run for the new one', () => {
       const nb = notebookWithCells(['a']);
       // A previous run's metadata was left behind (e.g. a lost room).

@@ -857,6 +857,15 @@ export class InFlightModel implements IDisposable {
         // The listing was read before the server started it.
         state = 'running';
       }
+      if (
+        state === 'running' &&
+        ownActive &&
+        own!.status === 'input' &&
+        own!.requestId === listed.requestId
+      ) {
+        // The listing does not report stdin prompts; this tab's poll does.
+        state = 'input';
+      }
       return {
         state,
         requestId: listed.requestId,

@@ -52,7 +52,8 @@ class InFlightExecutions implements IInFlightExecutions {
           cellId: event.cellId,
           kernelId: event.kernelId,
           requestId: event.requestId,
-          phase: event.phase
+          phase: event.phase,
+          status: event.status
         });
       }
     });

@@ -367,3 +367,24 @@ test.describe('screenshots', () => {
     });
   }
 });
+
+test('a cell waiting for input() on the server is shown as waiting, not running', async ({
+  page,
+  tmpPath
+}) => {
+  await fillNotebook(page, tmpPath, 'input.ipynb', [
+    'name = input("name? ")',
+    '1 + 1'
+  ]);
+  await runAll(page);
+  await expect(badge(page, 0)).toHaveAttribute('data-state', 'input');
+  await expect(statusItem(page)).toHaveAttribute('data-input', '1');
+  await expect(statusItem(page)).toHaveAttribute('data-running', '0');
+  await expect(statusItem(page)).toContainText('1 waiting for input');
+  await expect(badge(page, 1)).toHaveAttribute('data-state', 'queued');
+
+  await page.evaluate(() =>
+    (window as any).jupyterapp.commands.execute('notebook:interrupt-kernel')
+  );
+  await expectSettled(page, 2);
+});
