@@ -67,6 +67,11 @@ function parseArgs(argv) {
       case '--profile':
         options.profile = path.resolve(value());
         break;
+      case '--record-timing':
+        // Diagnostics: JupyterLab's recordTiming, so cells carry the
+        // kernel's timestamps (adds metadata writes; not for the figures).
+        options.recordTiming = true;
+        break;
       case '--keep-work':
         options.keepWork = true;
         break;
@@ -124,6 +129,7 @@ const venvBin = path.join(root, '.venv', 'bin');
 class Server {
   constructor(options) {
     this.port = options.port;
+    this.recordTiming = !!options.recordTiming;
     this.token = randomBytes(16).toString('hex');
     this.base = `http://localhost:${this.port}`;
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -146,6 +152,14 @@ class Server {
       path.join(notification, 'notification.jupyterlab-settings'),
       JSON.stringify({ checkForUpdates: false, fetchNews: 'false' })
     );
+    if (this.recordTiming) {
+      const tracker = path.join(settings, '@jupyterlab', 'notebook-extension');
+      fs.mkdirSync(tracker, { recursive: true });
+      fs.writeFileSync(
+        path.join(tracker, 'tracker.jupyterlab-settings'),
+        JSON.stringify({ recordTiming: true })
+      );
+    }
     const log = fs.openSync(path.join(this.work, 'server.log'), 'a');
     this.process = spawn(
       path.join(venvBin, 'jupyter'),
@@ -631,6 +645,7 @@ async function runRound({ browser, server, executor, round, options, log }) {
     }
     cellRuns += sizes.runAllCells;
     record('run-all', all.ms);
+    recordRunAllTimeline(all, traffic, record);
     record('run-all-yjs-frames', all.traffic.yjsFrames);
     await tab.evaluate(page.closeCurrent);
     log(`run-all done`);
@@ -800,6 +815,43 @@ async function waitForServerState(
     }
     await sleep(100);
   }
+}
+
+/**
+ * Where Run All's time goes: when the last POST left (the tab's submission
+ * pace) and, with --record-timing, the kernel's own timeline: from each POST
+ * to the kernel starting that cell, and the kernel's idle gap between cells.
+ */
+function recordRunAllTimeline(all, traffic, record) {
+  const posts = traffic.posts.filter(p => p.sent >= all.t0Epoch - 1);
+  if (posts.length) {
+    record(
+      'run-all-last-post-sent',
+      posts[posts.length - 1].sent - all.t0Epoch
+    );
+  }
+  const kernel = all.kernel;
+  if (!kernel.every(k => k.started && k.replied)) {
+    return;
+  }
+  record('run-all-kernel-first-start', kernel[0].started - all.t0Epoch);
+  record(
+    'run-all-kernel-last-reply',
+    kernel[kernel.length - 1].replied - all.t0Epoch
+  );
+  const gaps = kernel.slice(1).map((k, i) => k.started - kernel[i].replied);
+  record('run-all-kernel-gap', medianOf(gaps));
+  if (posts.length === kernel.length) {
+    record(
+      'run-all-post-to-kernel',
+      medianOf(kernel.map((k, i) => k.started - posts[i].sent))
+    );
+  }
+}
+
+function medianOf(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
 }
 
 const noProfiler = { start: async () => {}, stop: async () => {} };

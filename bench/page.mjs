@@ -223,7 +223,22 @@ export async function runAll({ timeout }) {
       cell.model.executionCount !== null &&
       cell.model.executionState !== 'running'
   ).length;
-  return { ms: t1 - t0, settled, counted, cells: cells.length };
+  // With --record-timing, the kernel's own timestamps of each cell.
+  const kernel = cells.map(cell => {
+    const timing = cell.model.getMetadata('execution') ?? {};
+    return {
+      started: Date.parse(timing['shell.execute_reply.started']) || null,
+      replied: Date.parse(timing['shell.execute_reply']) || null
+    };
+  });
+  return {
+    ms: t1 - t0,
+    settled,
+    counted,
+    cells: cells.length,
+    t0Epoch: performance.timeOrigin + t0,
+    kernel
+  };
 }
 
 /** first-output: time until the first printed line is visible. */

@@ -98,6 +98,20 @@ export function summarize(machine, samples) {
           break;
         case 'run-all':
           entry.yjs_frames_received = median(mine['run-all-yjs-frames'] ?? []);
+          entry.last_post_sent_ms = median(
+            mine['run-all-last-post-sent'] ?? []
+          );
+          for (const key of [
+            'kernel-first-start',
+            'kernel-last-reply',
+            'kernel-gap',
+            'post-to-kernel'
+          ]) {
+            const values = mine[`run-all-${key}`] ?? [];
+            if (values.length) {
+              entry[`${key.replace(/-/g, '_')}_ms`] = median(values);
+            }
+          }
           break;
         case 'flood':
           entry.longest_task_ms = max(mine['flood-longest-task'] ?? []);
