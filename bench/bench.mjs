@@ -19,7 +19,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as page from './page.mjs';
-import { EXECUTORS, SCENARIOS, summarize, validateResults } from './report.mjs';
+import {
+  prettierMarkdown,
+  EXECUTORS,
+  SCENARIOS,
+  summarize,
+  validateResults
+} from './report.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -988,18 +994,6 @@ function summarizeChecks(checks) {
     };
   }
   return result;
-}
-
-async function prettierMarkdown(text) {
-  try {
-    const prettier = await import('prettier');
-    return await prettier.format(text, {
-      parser: 'markdown',
-      proseWrap: 'preserve'
-    });
-  } catch {
-    return text;
-  }
 }
 
 main().catch(error => {
