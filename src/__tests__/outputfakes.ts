@@ -29,14 +29,22 @@ export function holdableSync(a: YNotebook, b: YNotebook) {
       return;
     }
     sent.fromA++;
-    held ? toB.push(update) : Y.applyUpdate(b.ydoc, update, REMOTE);
+    if (held) {
+      toB.push(update);
+    } else {
+      Y.applyUpdate(b.ydoc, update, REMOTE);
+    }
   });
   b.ydoc.on('update', (update: Uint8Array, origin: unknown) => {
     if (origin === REMOTE) {
       return;
     }
     sent.fromB++;
-    held ? toA.push(update) : Y.applyUpdate(a.ydoc, update, REMOTE);
+    if (held) {
+      toA.push(update);
+    } else {
+      Y.applyUpdate(a.ydoc, update, REMOTE);
+    }
   });
   return {
     sent,
