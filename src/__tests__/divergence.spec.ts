@@ -109,6 +109,24 @@ describe('reconcileCell', () => {
     expect(s.serverOutputs()).toEqual(expected);
   });
 
+  it('restores a second identical display output that nbmodel wrote only once', () => {
+    s = setup();
+    s.writer.start();
+    s.writer.other(html('<b>same</b>'));
+    s.writer.other(html('<b>same</b>'));
+    s.writer.finish(1);
+    expect(s.serverOutputs()).toEqual([html('<b>same</b>')]);
+    expect(
+      reconcileCell(s.model, {
+        executionCount: 1,
+        outputs: [html('<b>same</b>'), html('<b>same</b>')]
+      })
+    ).toBe('extended');
+    const expected = [html('<b>same</b>'), html('<b>same</b>')];
+    expect(s.tabOutputs()).toEqual(expected);
+    expect(s.serverOutputs()).toEqual(expected);
+  });
+
   it('rebuilds once from the final result when the document diverged (hazard A left it doubled)', () => {
     s = setup();
     const cell = codeCell(s.server, 'c1');
