@@ -48,6 +48,35 @@ async function modelOutputs(page: Page, index: number) {
   }, index);
 }
 
+/**
+ * Count, per animation frame, the DOM updates of a cell's output area (one
+ * MutationObserver callback per task that changed it).
+ */
+async function watchRenders(page: Page, index: number): Promise<void> {
+  await cell(page, index)
+    .locator('.jp-OutputArea')
+    .evaluate(node => {
+      const stats = { frames: 0, renders: 0, max: 0, current: 0 };
+      (window as any).__handoffRenders = stats;
+      new MutationObserver(() => {
+        stats.current++;
+        stats.renders++;
+      }).observe(node, { childList: true, subtree: true, characterData: true });
+      const frame = () => {
+        stats.max = Math.max(stats.max, stats.current);
+        stats.current = 0;
+        stats.frames++;
+        requestAnimationFrame(frame);
+      };
+      requestAnimationFrame(frame);
+    });
+}
+
+async function renderStats(page: Page): Promise<string> {
+  const stats = await page.evaluate(() => (window as any).__handoffRenders);
+  return `${stats.renders} output updates in ${stats.frames} frames, at most ${stats.max} in one frame`;
+}
+
 /** Click the target cell while `index` runs; the click must land before it ends. */
 async function clickDuringRun(
   page: Page,
@@ -69,6 +98,7 @@ test('20,000 lines: exact text, and a click is handled mid-flood', async ({
   tmpPath
 }) => {
   await fillNotebook(page, tmpPath, 'lines.ipynb', [LINES_CELL, 'x = 1']);
+  await watchRenders(page, 0);
   const started = Date.now();
   await runCell(page, 0);
   // Let the flood reach the tab before clicking.
@@ -86,7 +116,7 @@ test('20,000 lines: exact text, and a click is handled mid-flood', async ({
   expect(rendered).toBe(LINES_TEXT);
   test.info().annotations.push({
     type: 'timing',
-    description: `lines: click handled in ${latency} ms, run to [n] in ${total} ms`
+    description: `lines: click handled in ${latency} ms, run to [n] in ${total} ms; ${await renderStats(page)}`
   });
 });
 
@@ -95,6 +125,7 @@ test('a progress line at ~200 updates/s for 10 s: exact text, and a click is han
   tmpPath
 }) => {
   await fillNotebook(page, tmpPath, 'progress.ipynb', [PROGRESS_CELL, 'x = 1']);
+  await watchRenders(page, 0);
   const started = Date.now();
   await runCell(page, 0);
   await expect(cell(page, 0).locator('.jp-OutputArea')).toContainText(
@@ -112,6 +143,6 @@ test('a progress line at ~200 updates/s for 10 s: exact text, and a click is han
   expect(rendered).toBe(PROGRESS_TEXT);
   test.info().annotations.push({
     type: 'timing',
-    description: `progress: click handled in ${latency} ms, run to [n] in ${total} ms`
+    description: `progress: click handled in ${latency} ms, run to [n] in ${total} ms; ${await renderStats(page)}`
   });
 });
