@@ -33,10 +33,11 @@ class RoomKeepalive:
 
         async def delete_room(*, name: str | None = None, room: Any = None) -> None:
             room_id = name if name is not None else _room_id(websocket_server, room)
-            if room_id is not None and self._running[room_id] > 0:
+            # Cancelled, like the cleanup task it runs in, when a client
+            # comes back. A run that starts during the grace period holds
+            # the room again.
+            while room_id is not None and self._running[room_id] > 0:
                 self._log.info("jupyterlab_handoff: keeping %s while a cell runs", room_id)
-                # Cancelled, like the cleanup task it runs in, when a client
-                # comes back.
                 await self._until_idle(room_id)
                 await asyncio.sleep(self._grace)
             await original(name=name, room=room)
