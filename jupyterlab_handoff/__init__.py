@@ -1,7 +1,9 @@
 """jupyterlab-handoff: run notebook cells on the Jupyter server.
 
-This package only ships the prebuilt JupyterLab extension; the server side is
-jupyter-server-nbmodel with jupyter-collaboration.
+The prebuilt JupyterLab extension, and a small server extension that keeps a
+notebook's collaboration room open while jupyter-server-nbmodel runs one of
+its cells (see keepalive.py). Execution itself is jupyter-server-nbmodel's,
+with jupyter-collaboration.
 """
 
 try:
@@ -15,3 +17,13 @@ except ImportError:  # pragma: no cover - only in a source tree never built
 
 def _jupyter_labextension_paths():
     return [{"src": "labextension", "dest": "jupyterlab-handoff"}]
+
+
+def _jupyter_server_extension_points():
+    return [{"module": "jupyterlab_handoff"}]
+
+
+def _load_jupyter_server_extension(serverapp):
+    from .keepalive import load
+
+    load(serverapp)

@@ -2,7 +2,7 @@
  * The notebook cell executor: runs code cells on the server when it can,
  * and in the tab (JupyterLab's own `runCell`) when it cannot.
  */
-import { Dialog, showDialog } from '@jupyterlab/apputils';
+import { Dialog, Notification, showDialog } from '@jupyterlab/apputils';
 import type { CodeCell, ICodeCellModel } from '@jupyterlab/cells';
 import type { KernelMessage } from '@jupyterlab/services';
 import {
@@ -29,6 +29,10 @@ import {
   type ExecutionPath
 } from './executionpath';
 import { ExecutionWatch, type WatchOutcome } from './executionwatch';
+import {
+  reconcileWhenSettled,
+  type ReconcileAction
+} from './reconcile/divergence';
 import type { RequestMonitor } from './requestmonitor';
 import type { IHandoffSettings } from './settings';
 import { SubmissionQueue } from './submissionqueue';
@@ -57,6 +61,17 @@ export interface IHandoffExecutorOptions {
   clientRunCell?: (options: RunCellOptions) => Promise<boolean>;
   /** How long to wait for the shared document id after opening (ms). */
   documentIdTimeoutMs?: number;
+  /**
+   * The outputs of a finished run differed from the backend's final result;
+   * `action` says what was done (see `reconcileCell`).
+   */
+  onDivergence?: (event: {
+    notebook: INotebookModel;
+    cellId: string;
+    action: ReconcileAction;
+  }) => void;
+  /** How long a finished run's cell may take to show its end (ms). */
+  reconcileGraceMs?: number;
 }
 
 /**
@@ -317,6 +332,7 @@ export class HandoffExecutor implements INotebookCellExecutor {
       this._options.onSubmission?.({ ...event, phase: 'finished', success });
     switch (outcome.kind) {
       case 'reply': {
+        void this._reconcile(options, outcome, event.cellId);
         if (outcome.status === 'ok') {
           finished(true);
           options.onCellExecuted({ cell, success: true });
@@ -370,6 +386,49 @@ export class HandoffExecutor implements INotebookCellExecutor {
         }
         return false;
       }
+    }
+  }
+
+  /**
+   * Compare the cell with the backend's final result once it shows the end
+   * of the run; repair an idle cell, report a live one.
+   */
+  private async _reconcile(
+    options: RunCellOptions,
+    outcome: Extract<ExecutionOutcome, { kind: 'reply' }>,
+    cellId: string
+  ): Promise<void> {
+    const model = options.cell.model as ICodeCellModel;
+    let action: ReconcileAction;
+    try {
+      action = await reconcileWhenSettled(
+        model,
+        { executionCount: outcome.executionCount, outputs: outcome.outputs },
+        this._options.reconcileGraceMs
+      );
+    } catch (reason) {
+      console.warn('jupyterlab-handoff: could not compare outputs', reason);
+      return;
+    }
+    if (action === 'equal' || action === 'superseded') {
+      return;
+    }
+    this._options.onDivergence?.({
+      notebook: options.notebook,
+      cellId,
+      action
+    });
+    if (action === 'live') {
+      Notification.warning(
+        this._trans.__(
+          'A cell finished on the server, but this notebook did not receive all of its outputs. Reopen the notebook to see what the server holds, or run the cell again.'
+        ),
+        { autoClose: false }
+      );
+    } else {
+      console.info(
+        `jupyterlab-handoff: ${action} the outputs of cell ${cellId} from the server's final result`
+      );
     }
   }
 

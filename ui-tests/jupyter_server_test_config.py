@@ -20,5 +20,11 @@ c.ServerApp.allow_root = True  # noqa: F821
 # ServerConnection.makeRequest, which sends it (see the README's auth notes).
 c.ServerApp.log_level = "WARN"  # noqa: F821
 
+if os.environ.get("HANDOFF_CLEANUP_DELAY"):
+    # How long jupyter-collaboration keeps a document with no client connected.
+    c.YDocExtension.document_cleanup_delay = float(  # noqa: F821
+        os.environ["HANDOFF_CLEANUP_DELAY"]
+    )
+
 if os.environ.get("HANDOFF_NO_BACKEND") == "1":
     c.ServerApp.jpserver_extensions = {"jupyter_server_nbmodel": False}  # noqa: F821

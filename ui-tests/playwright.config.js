@@ -9,6 +9,7 @@ const chromium = process.env.HANDOFF_CHROMIUM || '/usr/bin/chromium';
 const portBase = Number(process.env.HANDOFF_PORT_BASE || 18888);
 const stackPort = String(portBase);
 const noBackendPort = String(portBase + 1);
+const cleanupPort = String(portBase + 2);
 
 module.exports = {
   ...baseConfig,
@@ -33,13 +34,18 @@ module.exports = {
   projects: [
     {
       name: 'stack',
-      testIgnore: /no-backend\.spec\.ts/,
+      testIgnore: /(no-backend|cleanup)\.spec\.ts/,
       use: { baseURL: `http://localhost:${stackPort}` }
     },
     {
       name: 'no-backend',
       testMatch: /no-backend\.spec\.ts/,
       use: { baseURL: `http://localhost:${noBackendPort}` }
+    },
+    {
+      name: 'cleanup',
+      testMatch: /cleanup\.spec\.ts/,
+      use: { baseURL: `http://localhost:${cleanupPort}` }
     }
   ],
   webServer: [
@@ -59,6 +65,18 @@ module.exports = {
         ...process.env,
         HANDOFF_TEST_PORT: noBackendPort,
         HANDOFF_NO_BACKEND: '1'
+      },
+      timeout: 120 * 1000,
+      reuseExistingServer: false
+    },
+    {
+      // Rooms of closed documents are dropped after 3 s instead of 60 s.
+      command: 'jupyter lab --config jupyter_server_test_config.py',
+      url: `http://localhost:${cleanupPort}/lab`,
+      env: {
+        ...process.env,
+        HANDOFF_TEST_PORT: cleanupPort,
+        HANDOFF_CLEANUP_DELAY: '3'
       },
       timeout: 120 * 1000,
       reuseExistingServer: false

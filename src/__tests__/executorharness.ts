@@ -13,7 +13,7 @@ import {
 import type * as nbformat from '@jupyterlab/nbformat';
 import { KernelError, type INotebookCellExecutor } from '@jupyterlab/notebook';
 import { Signal } from '@lumino/signaling';
-import { HandoffExecutor } from '../executor';
+import { HandoffExecutor, type IHandoffExecutorOptions } from '../executor';
 import { RequestMonitor } from '../requestmonitor';
 import { DEFAULT_SETTINGS, type IHandoffSettings } from '../settings';
 import type { ISubmissionEvent } from '../tokens';
@@ -51,7 +51,10 @@ export function setupExecutor(
       execution_count: 2
     }
   ],
-  options: { documentId?: string | null } = {}
+  options: {
+    documentId?: string | null;
+    executor?: Partial<IHandoffExecutorOptions>;
+  } = {}
 ) {
   const serverDoc = new YNotebook();
   serverDoc.insertCells(
@@ -105,7 +108,10 @@ export function setupExecutor(
     clientRunCell,
     onFallback,
     onSubmission: event => submissions.push(event),
-    documentIdTimeoutMs: 50
+    documentIdTimeoutMs: 50,
+    // Reconcile quickly, so nothing waits after a test ends.
+    reconcileGraceMs: 100,
+    ...options.executor
   });
 
   const notebook = {
