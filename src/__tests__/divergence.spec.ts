@@ -3,15 +3,14 @@
  * memory, with JupyterLab's real CodeCellModel in the tab.
  */
 import type * as nbformat from '@jupyterlab/nbformat';
-import { YNotebook } from '@jupyter/ydoc';
 import {
   compareOutputs,
   reconcileCell,
   reconcileWhenSettled
 } from '../reconcile/divergence';
-import { codeCell, notebookWithCells, quietYjsWarnings, until } from './fakes';
+import { codeCell, quietYjsWarnings, until } from './fakes';
 import { setupExecutor, type ExecutorHarness } from './executorharness';
-import { holdableSync, NbmodelWriter, plain, tabModel } from './outputfakes';
+import { NbmodelWriter, plain, serverAndTab } from './outputfakes';
 
 quietYjsWarnings();
 
@@ -58,27 +57,7 @@ describe('compareOutputs', () => {
 });
 
 describe('reconcileCell', () => {
-  function setup() {
-    const server = notebookWithCells(['c1']);
-    const tab = new YNotebook({ disableDocumentWideUndoRedo: true });
-    const sync = holdableSync(tab, server);
-    const model = tabModel(tab, 'c1');
-    const writer = new NbmodelWriter(server, 'c1');
-    return {
-      server,
-      tab,
-      sync,
-      model,
-      writer,
-      serverOutputs: () => plain(codeCell(server, 'c1').getOutputs()),
-      tabOutputs: () => plain(model.outputs.toJSON()),
-      dispose() {
-        model.dispose();
-        tab.dispose();
-        server.dispose();
-      }
-    };
-  }
+  const setup = serverAndTab;
   let s: ReturnType<typeof setup>;
   afterEach(() => s.dispose());
 

@@ -6,8 +6,8 @@
  */
 import type * as nbformat from '@jupyterlab/nbformat';
 import { YNotebook } from '@jupyter/ydoc';
-import { codeCell, notebookWithCells, quietYjsWarnings } from './fakes';
-import { holdableSync, NbmodelWriter, plain, tabModel } from './outputfakes';
+import { codeCell, quietYjsWarnings } from './fakes';
+import { holdableSync, plain, serverAndTab, tabModel } from './outputfakes';
 
 quietYjsWarnings();
 
@@ -27,28 +27,7 @@ const html = (text: string): nbformat.IDisplayData => ({
   metadata: {}
 });
 
-function setup() {
-  const server = notebookWithCells(['c1']);
-  const tab = new YNotebook({ disableDocumentWideUndoRedo: true });
-  const sync = holdableSync(tab, server);
-  const model = tabModel(tab, 'c1');
-  const writer = new NbmodelWriter(server, 'c1');
-  return {
-    server,
-    tab,
-    sync,
-    model,
-    writer,
-    serverOutputs: () => plain(codeCell(server, 'c1').getOutputs()),
-    tabYOutputs: () => plain(codeCell(tab, 'c1').getOutputs()),
-    tabOutputs: () => plain(model.outputs.toJSON()),
-    dispose() {
-      model.dispose();
-      tab.dispose();
-      server.dispose();
-    }
-  };
-}
+const setup = serverAndTab;
 
 type Setup = ReturnType<typeof setup>;
 

@@ -6,9 +6,9 @@
  */
 import type * as nbformat from '@jupyterlab/nbformat';
 import { CodeCellModel } from '@jupyterlab/cells';
-import type { YCodeCell, YNotebook } from '@jupyter/ydoc';
+import { YNotebook, type YCodeCell } from '@jupyter/ydoc';
 import * as Y from 'yjs';
-import { codeCell } from './fakes';
+import { codeCell, notebookWithCells } from './fakes';
 
 const REMOTE = Symbol('remote');
 
@@ -212,4 +212,32 @@ export function plain(outputs: unknown[]): unknown[] {
     }
     return o;
   });
+}
+
+/**
+ * A server document with one code cell `c1`, a tab document synced to it
+ * through a holdable sync, the tab's real `CodeCellModel`, and an nbmodel
+ * writer on the server side.
+ */
+export function serverAndTab() {
+  const server = notebookWithCells(['c1']);
+  const tab = new YNotebook({ disableDocumentWideUndoRedo: true });
+  const sync = holdableSync(tab, server);
+  const model = tabModel(tab, 'c1');
+  const writer = new NbmodelWriter(server, 'c1');
+  return {
+    server,
+    tab,
+    sync,
+    model,
+    writer,
+    serverOutputs: () => plain(codeCell(server, 'c1').getOutputs()),
+    tabYOutputs: () => plain(codeCell(tab, 'c1').getOutputs()),
+    tabOutputs: () => plain(model.outputs.toJSON()),
+    dispose() {
+      model.dispose();
+      tab.dispose();
+      server.dispose();
+    }
+  };
 }
