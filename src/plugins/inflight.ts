@@ -196,11 +196,19 @@ class InFlightExecutions implements IInFlightExecutions {
         this._reader.request(kernel.id, true);
       }
     };
+    // Only a connection lost after it was up is a reconnect; the first
+    // connection of a page that just opened is not.
     let lost = false;
+    let connected =
+      sessionContext.session?.kernel?.connectionStatus === 'connected';
     const onConnection = (_: unknown, status: Kernel.ConnectionStatus) => {
       const id = kernelId();
+      if (status === 'connected' && !connected) {
+        connected = true;
+        return;
+      }
       if (status !== 'connected') {
-        if (!lost) {
+        if (connected && !lost) {
           lost = true;
           this.disconnected.emit(panel);
         }

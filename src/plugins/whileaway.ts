@@ -50,10 +50,19 @@ export const whileAwayPlugin: JupyterFrontEndPlugin<void> = {
       constructor(readonly panel: NotebookPanel) {
         const shared = panel.model!.sharedModel;
         this._onChange = () => this.scheduleSave();
+        // The stored unseen list must follow what the user has seen, or a
+        // later comparison would mark those cells again.
+        this._onUnseen = (_: unknown, key: string) => {
+          if (key === inFlight.keyOf(panel)) {
+            this.scheduleSave();
+          }
+        };
         shared.changed.connect(this._onChange);
+        inFlight.unseen.changed.connect(this._onUnseen);
         panel.disposed.connect(() => {
           this.save();
           shared.changed.disconnect(this._onChange);
+          inFlight.unseen.changed.disconnect(this._onUnseen);
           watchers.delete(panel);
         });
         this.compare();
@@ -137,6 +146,7 @@ export const whileAwayPlugin: JupyterFrontEndPlugin<void> = {
       }
 
       private _onChange: () => void;
+      private _onUnseen: (_: unknown, key: string) => void;
       private _paused = false;
       private _timer: ReturnType<typeof setTimeout> | null = null;
     }
