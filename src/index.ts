@@ -10,6 +10,7 @@ import { commandsPlugin } from './plugins/commands';
 import { executorPlugin } from './plugins/executor';
 import { inFlightPlugin } from './plugins/inflight';
 import { inFlightPanelPlugin } from './plugins/inflightpanel';
+import { renderCoalescingPlugin } from './plugins/rendercoalescing';
 import { serverExecutionPlugin } from './plugins/serverexecution';
 import { statusItemPlugin } from './plugins/statusitem';
 import { whileAwayPlugin } from './plugins/whileaway';
@@ -29,6 +30,7 @@ const plugins: JupyterFrontEndPlugin<any>[] = [
   statusItemPlugin,
   cellBadgesPlugin,
   whileAwayPlugin,
+  renderCoalescingPlugin,
   commandsPlugin
 ];
 
