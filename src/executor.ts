@@ -101,6 +101,10 @@ export class HandoffExecutor implements INotebookCellExecutor {
     // Take the place in the queue before anything asynchronous, so the
     // order of the POSTs is the order of the cells.
     const ticket = this._queue.schedule(notebook);
+    const waiting = this._waiting.get(notebook) ?? new Set<RunCellOptions>();
+    this._waiting.set(notebook, waiting);
+    waiting.add(options);
+    let onServer = false;
     try {
       await ticket.turn;
       await this._options.settings.ready;
@@ -131,6 +135,7 @@ export class HandoffExecutor implements INotebookCellExecutor {
         ticket.release();
         return this._runInTab(options, path.reason);
       }
+      onServer = true;
       return await this._runOnServer(
         options,
         sessionContext,
@@ -139,6 +144,10 @@ export class HandoffExecutor implements INotebookCellExecutor {
         ticket
       );
     } finally {
+      waiting.delete(options);
+      if (!onServer) {
+        this._unmark(cell.model as ICodeCellModel);
+      }
       ticket.release();
     }
   }
@@ -147,6 +156,8 @@ export class HandoffExecutor implements INotebookCellExecutor {
     options: RunCellOptions,
     reason: ClientPathReason
   ): Promise<boolean> {
+    // JupyterLab's executor marks the cell itself.
+    this._unmark(options.cell.model as ICodeCellModel);
     this._options.onFallback?.(
       options.notebook,
       reason,
@@ -260,13 +271,14 @@ export class HandoffExecutor implements INotebookCellExecutor {
 
     notebook.deletedCells.splice(0, notebook.deletedCells.length);
     options.onCellExecutionScheduled({ cell });
-    // One transaction, so every client sees `[*]` at once, and trust is set
-    // while the cell has no outputs (setting it later would rewrite them).
-    model.sharedModel.transact(() => {
-      model.clearExecution();
-      (cell as CodeCell).outputHidden = false;
-      model.executionState = 'running';
-    }, false);
+    const premarked = this._premarked.delete(model);
+    if (
+      !premarked ||
+      model.executionState !== 'running' ||
+      model.executionCount !== null
+    ) {
+      this._markQueued(options);
+    }
 
     const event = {
       notebook,
@@ -433,6 +445,46 @@ export class HandoffExecutor implements INotebookCellExecutor {
   }
 
   /**
+   * Show `[*]` on this cell and on every cell queued behind it in one
+   * transaction of the notebook, as stock JupyterLab marks all cells of a
+   * Run All at once. One update instead of one per cell: the server applies,
+   * stores and broadcasts each. Trust is set while the cells have no outputs
+   * (setting it later would rewrite them).
+   */
+  private _markQueued(options: RunCellOptions): void {
+    const queued = [...(this._waiting.get(options.notebook) ?? [])].filter(
+      other =>
+        other !== options &&
+        !this._premarked.has(other.cell.model as ICodeCellModel) &&
+        !other.cell.isDisposed &&
+        other.cell.model.sharedModel.getSource().trim() !== ''
+    );
+    options.notebook.sharedModel.transact(() => {
+      for (const { cell } of [options, ...queued]) {
+        const model = cell.model as ICodeCellModel;
+        model.clearExecution();
+        (cell as CodeCell).outputHidden = false;
+        model.executionState = 'running';
+      }
+    }, false);
+    for (const other of queued) {
+      this._premarked.add(other.cell.model as ICodeCellModel);
+    }
+  }
+
+  /** A cell marked queued in advance that will not run on the server. */
+  private _unmark(model: ICodeCellModel): void {
+    if (
+      this._premarked.delete(model) &&
+      !model.isDisposed &&
+      model.executionState === 'running' &&
+      model.executionCount === null
+    ) {
+      model.executionState = 'idle';
+    }
+  }
+
+  /**
    * A queued cell that will not run: put its prompt back, as JupyterLab does
    * for cells after a failing one.
    */
@@ -560,6 +612,10 @@ export class HandoffExecutor implements INotebookCellExecutor {
   private _queue = new SubmissionQueue<INotebookModel>();
   private _backendAvailable: boolean | null = null;
   private _noDocumentId = new WeakSet<INotebookModel>();
+  /** Cells waiting for their turn in the submission queue, per notebook. */
+  private _waiting = new WeakMap<INotebookModel, Set<RunCellOptions>>();
+  /** Cells shown as queued by an earlier cell's mark, not yet submitted. */
+  private _premarked = new WeakSet<ICodeCellModel>();
 }
 
 /**

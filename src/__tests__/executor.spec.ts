@@ -1,4 +1,5 @@
 import type { CellChange } from '@jupyter/ydoc';
+import type { CodeCellModel } from '@jupyterlab/cells';
 import type * as nbformat from '@jupyterlab/nbformat';
 import { BackendError } from '../backend/types';
 import { DEFAULT_SETTINGS } from '../settings';
@@ -138,6 +139,85 @@ describe('HandoffExecutor', () => {
 
       h.server.run(h.server.requestFor('c1').requestId);
       await expect(run.promise).resolves.toBe(true);
+    });
+
+    it('marks every cell of a Run All queued in one update, before the first POST', async () => {
+      const ids = ['c1', 'c2', 'c3', 'c4', 'c5'];
+      h = setup([
+        ...ids.map((id, i) => ({
+          id,
+          source: `print('${id}')`,
+          outputs: [STALE_OUTPUT],
+          execution_count: i + 10
+        })),
+        { id: 'empty', source: '  ', execution_count: 3 }
+      ]);
+      const updatesBefore = h.tabUpdates.length;
+      let atFirstPost: { updates: number; cells: unknown[] } | null = null;
+      h.server.beforeQueue = (_, index) => {
+        if (index === 0) {
+          atFirstPost = {
+            updates: h.tabUpdates.length - updatesBefore,
+            cells: ids.map(id => {
+              const cell = codeCell(h.serverDoc, id);
+              return [cell.executionState, cell.execution_count, cell.outputs];
+            })
+          };
+        }
+      };
+      const runs = [0, 1, 2, 3, 4, 5].map(index => h.run(index));
+      await until(() => h.server.submitted.length === 5, 'every POST');
+      expect(atFirstPost).toEqual({
+        updates: 1,
+        cells: ids.map(() => ['running', null, []])
+      });
+      // Nothing more from the tab while the later cells were submitted, but
+      // the empty cell's clear (one update per cell would make 6).
+      expect(h.tabUpdates.length - updatesBefore).toBe(2);
+      expect(ids.map((_, i) => h.model(i).trusted)).toEqual(
+        ids.map(() => true)
+      );
+      // The empty cell is cleared at its turn, as JupyterLab does.
+      expect(h.model(5).executionCount).toBeNull();
+      expect(h.model(5).executionState).toBe('idle');
+
+      const counts = h.server.queued().map(r => h.server.run(r.requestId));
+      await expect(Promise.all(runs.map(r => r.promise))).resolves.toEqual(
+        ids.map(() => true).concat([true])
+      );
+      expect(ids.map((_, i) => h.model(i).executionCount)).toEqual(counts);
+      expect(
+        runs.map(r => r.onCellExecutionScheduled.mock.calls.length)
+      ).toEqual([1, 1, 1, 1, 1, 0]);
+    });
+
+    it('puts back the prompt of a cell marked in advance that then runs in the tab', async () => {
+      h = setup([
+        { id: 'c1', source: 'print(1)' },
+        { id: 'c2', source: 'print(2)', execution_count: 4 }
+      ]);
+      const slow = deferred();
+      h.server.beforeAccept = () => slow.promise;
+      let stateWhenRunInTab: string | null = null;
+      h.clientRunCell.mockImplementation(async options => {
+        stateWhenRunInTab = (options.cell.model as CodeCellModel)
+          .executionState;
+        return true;
+      });
+      const first = h.run(0);
+      const second = h.run(1);
+      await until(() => h.server.submitted.length === 1, 'the first POST');
+      expect(h.model(1).executionState).toBe('running');
+      // The user switches server-side execution off while c2 waits.
+      h.settings.current = { ...DEFAULT_SETTINGS, serverSideExecution: false };
+      slow.resolve();
+      await expect(second.promise).resolves.toBe(true);
+      expect(h.clientRunCell).toHaveBeenCalledWith(second.options);
+      // JupyterLab's executor found the cell as any other, and marks it itself.
+      expect(stateWhenRunInTab).toBe('idle');
+      expect(h.server.submitted).toHaveLength(1);
+      h.server.run(h.server.requestFor('c1').requestId);
+      await expect(first.promise).resolves.toBe(true);
     });
 
     it('empties deletedCells as JupyterLab does', async () => {
@@ -287,11 +367,15 @@ describe('HandoffExecutor', () => {
       // c2 was dropped by the server: its [*] is put back.
       expect(h.model(1).executionState).toBe('idle');
       expect(codeCell(h.serverDoc, 'c2').executionState).toBe('idle');
-      // c3 and c4 keep their prompt.
-      expect(h.model(2).executionState).toBe('idle');
-      expect(h.model(2).executionCount).toBe(7);
-      expect(h.model(3).executionState).toBe('idle');
-      expect(h.model(3).executionCount).toBe(8);
+      // c3 and c4 were cleared and marked when the run was scheduled, as
+      // stock JupyterLab does; aborted, they are back to `[ ]`.
+      for (const index of [2, 3]) {
+        expect(h.model(index).executionState).toBe('idle');
+        expect(h.model(index).executionCount).toBeNull();
+        expect(codeCell(h.serverDoc, `c${index + 1}`).executionState).toBe(
+          'idle'
+        );
+      }
     });
 
     it('does not stop the queue for a cell tagged raises-exception', async () => {
