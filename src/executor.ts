@@ -72,6 +72,14 @@ export interface IHandoffExecutorOptions {
   }) => void;
   /** How long a finished run's cell may take to show its end (ms). */
   reconcileGraceMs?: number;
+  /**
+   * Whether another notebook uses this kernel (default: assume so). Only
+   * then is the notebook's path sent along with its document id: the
+   * listing needs it to tell apart copies of a notebook that share cell ids,
+   * and otherwise the server would look the document up a second time, by
+   * path, for every cell.
+   */
+  kernelShared?: (kernelId: string, path: string) => boolean;
 }
 
 /**
@@ -295,7 +303,10 @@ export class HandoffExecutor implements INotebookCellExecutor {
         code,
         cellId,
         documentId,
-        documentPath: sessionContext.path,
+        documentPath:
+          (this._options.kernelShared?.(kernelId, sessionContext.path) ?? true)
+            ? sessionContext.path
+            : null,
         recordTiming: !!notebookConfig.recordTiming
       });
     } catch (reason) {

@@ -220,6 +220,26 @@ describe('HandoffExecutor', () => {
       await expect(first.promise).resolves.toBe(true);
     });
 
+    it.each([
+      [false, null],
+      [true, 'nb.ipynb']
+    ])(
+      'sends the notebook path only when another notebook uses the kernel (%s)',
+      async (shared, documentPath) => {
+        const kernelShared = jest.fn(() => shared);
+        h = setup(undefined, { executor: { kernelShared } });
+        const run = h.run(0);
+        await until(() => h.server.submitted.length === 1, 'the POST');
+        expect(kernelShared).toHaveBeenCalledWith('k1', 'nb.ipynb');
+        expect(h.server.submitted[0]).toMatchObject({
+          documentId: 'json:notebook:abc',
+          documentPath
+        });
+        h.server.run(h.server.requestFor('c1').requestId);
+        await expect(run.promise).resolves.toBe(true);
+      }
+    );
+
     it('empties deletedCells as JupyterLab does', async () => {
       h = setup();
       h.notebook.deletedCells.push('gone-1', 'gone-2');

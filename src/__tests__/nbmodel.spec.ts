@@ -161,6 +161,17 @@ describe('NbmodelBackend.submit', () => {
     expect(submission.requestPath).toBe('api/kernels/a%2Fb%20c/requests/r-1');
   });
 
+  it('leaves document_path out when there is none to send', async () => {
+    const server = fakeServer();
+    server.reply({ status: 202, body: { request_id: 'r-1' } });
+    await server.backend.submit({ ...SUBMIT, documentPath: null });
+    expect(JSON.parse(server.requests[0].body).metadata).toEqual({
+      cell_id: 'cell-1',
+      document_id: 'json:notebook:abc',
+      record_timing: true
+    });
+  });
+
   it('sends record_timing false when timing is off', async () => {
     const server = fakeServer();
     server.reply({ status: 202, body: { request_id: 'r-1' } });

@@ -52,7 +52,9 @@ export class NbmodelBackend implements IExecutionBackend {
         metadata: {
           cell_id: options.cellId,
           document_id: options.documentId,
-          document_path: options.documentPath,
+          ...(options.documentPath !== null && {
+            document_path: options.documentPath
+          }),
           record_timing: options.recordTiming
         }
       })

@@ -18,7 +18,11 @@ export interface ISubmitOptions {
   code: string;
   cellId: string;
   documentId: string;
-  documentPath: string;
+  /**
+   * Sent only when the id alone is ambiguous to readers of the listing
+   * (null: not sent, which spares the server a path lookup per cell).
+   */
+  documentPath: string | null;
   recordTiming: boolean;
 }
 

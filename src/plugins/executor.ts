@@ -100,7 +100,15 @@ export const executorPlugin: JupyterFrontEndPlugin<INotebookCellExecutor> = {
         notices.report(key, reason);
         service.recordFallback({ notebook, path, reason });
       },
-      onSubmission: event => service.recordSubmission(event)
+      onSubmission: event => service.recordSubmission(event),
+      kernelShared: (kernelId, path) => {
+        for (const session of app.serviceManager.sessions.running()) {
+          if (session.kernel?.id === kernelId && session.path !== path) {
+            return true;
+          }
+        }
+        return false;
+      }
     });
     return executor;
   }

@@ -3,17 +3,17 @@
  * every tab closed loses nothing. This project's server drops the rooms of
  * closed documents after 3 s (HANDOFF_CLEANUP_DELAY in the test config).
  */
-import { expect, galata, test } from '@jupyterlab/galata';
+import { expect, test } from '@jupyterlab/galata';
 import {
   REAL_KERNELS,
-  REAL_KERNELS_PAGE,
   activeKernelId,
   cell,
   fillNotebook,
   openNotebook,
   prompt,
   runCell,
-  waitForCount
+  waitForCount,
+  secondBrowser
 } from './helpers';
 
 test.use(REAL_KERNELS);
@@ -34,12 +34,11 @@ test('a run longer than the cleanup delay with every tab closed keeps all its ou
   const name = 'cleanup.ipynb';
   await fillNotebook(page, tmpPath, name, [SLOW]);
   const kernelId = await activeKernelId(page);
-  const { page: other } = await galata.newPage({
-    baseURL: baseURL!,
+  const other = await secondBrowser({
+    baseURL,
     browser,
     tmpPath,
-    waitForApplication,
-    ...REAL_KERNELS_PAGE
+    waitForApplication
   });
 
   await runCell(page, 0);

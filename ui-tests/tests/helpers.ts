@@ -1,7 +1,11 @@
 /**
  * Shared helpers for the end-to-end tests.
  */
-import { expect, type IJupyterLabPageFixture } from '@jupyterlab/galata';
+import {
+  expect,
+  galata,
+  type IJupyterLabPageFixture
+} from '@jupyterlab/galata';
 import type { Page, Request } from '@playwright/test';
 
 /**
@@ -18,6 +22,29 @@ export const REAL_KERNELS_PAGE = {
   mockKernels: false,
   mockSessions: false
 } as const;
+
+/** The test fixtures `secondBrowser` needs. */
+type NewPageFixtures = Pick<
+  Parameters<typeof galata.newPage>[0],
+  'browser' | 'tmpPath' | 'waitForApplication'
+> & { baseURL?: string };
+
+/**
+ * JupyterLab in a second, independent browser (its own context, storage and
+ * connection) on the same server, with real kernels and sessions.
+ */
+export async function secondBrowser(
+  fixtures: NewPageFixtures
+): Promise<IJupyterLabPageFixture> {
+  const { page } = await galata.newPage({
+    baseURL: fixtures.baseURL!,
+    browser: fixtures.browser,
+    tmpPath: fixtures.tmpPath,
+    waitForApplication: fixtures.waitForApplication,
+    ...REAL_KERNELS_PAGE
+  });
+  return page;
+}
 
 /** The executor's request to the server (jupyter-server-nbmodel). */
 export function isExecutePost(request: Request): boolean {

@@ -3,17 +3,17 @@
  * and B on the same notebook: counts and cell marks while a run progresses,
  * "while you were away", interrupt, and stale marks.
  */
-import { expect, galata, test } from '@jupyterlab/galata';
+import { expect, test } from '@jupyterlab/galata';
 import type { BrowserContext, Locator, Page } from '@playwright/test';
 import {
   REAL_KERNELS,
-  REAL_KERNELS_PAGE,
   cell,
   fillNotebook,
   notifications,
   prompt,
   runCell,
-  waitForCount
+  waitForCount,
+  secondBrowser
 } from './helpers';
 
 test.use(REAL_KERNELS);
@@ -113,12 +113,11 @@ test.describe('two browsers on one notebook', () => {
     const name = 'progress.ipynb';
     const path = `${tmpPath}/${name}`;
     await fillNotebook(page, tmpPath, name, SLEEP_CELLS);
-    const { page: b } = await galata.newPage({
-      baseURL: baseURL!,
+    const b = await secondBrowser({
+      baseURL,
       browser,
       tmpPath,
-      waitForApplication,
-      ...REAL_KERNELS_PAGE
+      waitForApplication
     });
     await b.notebook.openByPath(path);
     await b.notebook.activate(name);
@@ -168,12 +167,11 @@ test.describe('two browsers on one notebook', () => {
     const name = 'interrupt.ipynb';
     const path = `${tmpPath}/${name}`;
     await fillNotebook(page, tmpPath, name, SLEEP_CELLS);
-    const { page: b } = await galata.newPage({
-      baseURL: baseURL!,
+    const b = await secondBrowser({
+      baseURL,
       browser,
       tmpPath,
-      waitForApplication,
-      ...REAL_KERNELS_PAGE
+      waitForApplication
     });
     await b.notebook.openByPath(path);
     await b.notebook.activate(name);
@@ -215,12 +213,11 @@ test.describe('two browsers on one notebook', () => {
       'import time\ntime.sleep(3)',
       '1 + 1'
     ]);
-    const { page: b } = await galata.newPage({
-      baseURL: baseURL!,
+    const b = await secondBrowser({
+      baseURL,
       browser,
       tmpPath,
-      waitForApplication,
-      ...REAL_KERNELS_PAGE
+      waitForApplication
     });
 
     // A runs the cell in stock mode and dies before it ends: nobody is left

@@ -6,16 +6,10 @@
  * serialized cell outputs and as visible text, except for the documented
  * backend gaps (see the README, "Output reconciliation").
  */
-import {
-  expect,
-  galata,
-  test,
-  type IJupyterLabPageFixture
-} from '@jupyterlab/galata';
+import { expect, test, type IJupyterLabPageFixture } from '@jupyterlab/galata';
 import type { APIRequestContext, Page } from '@playwright/test';
 import {
   REAL_KERNELS,
-  REAL_KERNELS_PAGE,
   activeKernelId,
   cell,
   fillNotebook,
@@ -23,7 +17,8 @@ import {
   outputText,
   prompt,
   recordExecutePosts,
-  waitForCount
+  waitForCount,
+  secondBrowser
 } from './helpers';
 
 test.use(REAL_KERNELS);
@@ -276,22 +271,6 @@ async function waitForServerIdle(
     .toBe(0);
 }
 
-async function newPage(
-  baseURL: string,
-  browser: any,
-  tmpPath: string,
-  waitForApplication: any
-): Promise<IJupyterLabPageFixture> {
-  const { page } = await galata.newPage({
-    baseURL,
-    browser,
-    tmpPath,
-    waitForApplication,
-    ...REAL_KERNELS_PAGE
-  });
-  return page;
-}
-
 test.describe.serial('output matrix', () => {
   let reference: ISnapshot | null = null;
 
@@ -345,7 +324,12 @@ test.describe.serial('output matrix', () => {
     const repairs = recordRepairs(page);
     const name = 'open.ipynb';
     await fillNotebook(page, tmpPath, name, SOURCES);
-    const other = await newPage(baseURL!, browser, tmpPath, waitForApplication);
+    const other = await secondBrowser({
+      baseURL,
+      browser,
+      tmpPath,
+      waitForApplication
+    });
 
     await runAll(page);
     await expect(area(page, index('streams'))).toContainText('err 1');
@@ -388,7 +372,12 @@ test.describe.serial('output matrix', () => {
     expect(reference).not.toBeNull();
     const name = 'closed.ipynb';
     await fillNotebook(page, tmpPath, name, SOURCES);
-    const other = await newPage(baseURL!, browser, tmpPath, waitForApplication);
+    const other = await secondBrowser({
+      baseURL,
+      browser,
+      tmpPath,
+      waitForApplication
+    });
     const kernelId = await activeKernelId(page);
     const accepted: number[] = [];
     page.on('response', response => {

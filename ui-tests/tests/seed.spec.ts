@@ -2,10 +2,9 @@
  * The acceptance scenario: a long cell keeps running and writing after the
  * tab that started it is closed, and another browser sees everything.
  */
-import { expect, galata, test } from '@jupyterlab/galata';
+import { expect, test } from '@jupyterlab/galata';
 import {
   REAL_KERNELS,
-  REAL_KERNELS_PAGE,
   activeKernelId,
   cell,
   fillNotebook,
@@ -13,7 +12,8 @@ import {
   prompt,
   recordExecutePosts,
   runCell,
-  waitForCount
+  waitForCount,
+  secondBrowser
 } from './helpers';
 
 const SEED =
@@ -35,12 +35,11 @@ test('closing the tab loses nothing: every number once, then [n], and i is 11', 
   const posts = recordExecutePosts(page);
   // Load JupyterLab in the second browser beforehand, so the notebook can be
   // opened there while the 6 s run is still going.
-  const { page: other } = await galata.newPage({
-    baseURL: baseURL!,
+  const other = await secondBrowser({
+    baseURL,
     browser,
     tmpPath,
-    waitForApplication,
-    ...REAL_KERNELS_PAGE
+    waitForApplication
   });
 
   await runCell(page, 0);
