@@ -92,6 +92,13 @@ export const whileAwayPlugin: JupyterFrontEndPlugin<void> = {
           return;
         }
         const snapshot = this.load();
+        if (snapshot && this._compared) {
+          // After the first comparison, this page knows best what the user
+          // has seen: the stored list may predate a cell seen while saving
+          // was paused (a reconnect, or a kernel connection replaced).
+          snapshot.unseen = inFlight.unseen.get(key);
+        }
+        this._compared = true;
         if (snapshot) {
           const diff = diffSinceSnapshot(snapshot, cells);
           inFlight.unseen.mark(key, diff.marked);
@@ -148,6 +155,7 @@ export const whileAwayPlugin: JupyterFrontEndPlugin<void> = {
       private _onChange: () => void;
       private _onUnseen: (_: unknown, key: string) => void;
       private _paused = false;
+      private _compared = false;
       private _timer: ReturnType<typeof setTimeout> | null = null;
     }
 

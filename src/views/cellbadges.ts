@@ -30,9 +30,20 @@ export function markCell(
     node.classList.toggle(`jp-handoff-mod-${state}`, state === mark);
   }
   // In the input wrapper: it stays by the code whatever the outputs below.
+  // A cell not yet rendered has none, so the badge may have been put on the
+  // cell itself: keep one badge, in the right place.
   const host =
     node.querySelector<HTMLElement>(':scope > .jp-Cell-inputWrapper') ?? node;
-  let badge = host.querySelector<HTMLElement>(':scope > .jp-handoff-CellBadge');
+  let badge: HTMLElement | null = null;
+  for (const existing of node.querySelectorAll<HTMLElement>(
+    '.jp-handoff-CellBadge'
+  )) {
+    if (!badge && existing.parentElement === host) {
+      badge = existing;
+    } else {
+      existing.remove();
+    }
+  }
   if (mark === null) {
     badge?.remove();
     return;

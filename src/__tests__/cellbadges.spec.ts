@@ -1,0 +1,50 @@
+/**
+ * The cell mark: one badge per cell, by the prompt, even when the cell
+ * was marked before JupyterLab rendered its input.
+ */
+import type { Cell } from '@jupyterlab/cells';
+import { nullTranslator } from '@jupyterlab/translation';
+import { markCell } from '../views/cellbadges';
+
+const trans = nullTranslator.load('jupyterlab_handoff');
+
+function fakeCell(): { cell: Cell; node: HTMLElement } {
+  const node = document.createElement('div');
+  return { cell: { node } as unknown as Cell, node };
+}
+
+function badges(node: HTMLElement): HTMLElement[] {
+  return [...node.querySelectorAll<HTMLElement>('.jp-handoff-CellBadge')];
+}
+
+describe('markCell', () => {
+  it('puts one badge by the input and updates it in place', () => {
+    const { cell, node } = fakeCell();
+    const input = document.createElement('div');
+    input.className = 'jp-Cell-inputWrapper';
+    node.append(input);
+    markCell(cell, 'queued', trans);
+    markCell(cell, 'running', trans);
+    expect(badges(node)).toHaveLength(1);
+    expect(badges(node)[0].parentElement).toBe(input);
+    expect(badges(node)[0].dataset.state).toBe('running');
+    expect(node.classList.contains('jp-handoff-mod-running')).toBe(true);
+    expect(node.classList.contains('jp-handoff-mod-queued')).toBe(false);
+    markCell(cell, null, trans);
+    expect(badges(node)).toHaveLength(0);
+  });
+
+  it('moves a badge put on a cell not rendered yet, instead of adding one', () => {
+    const { cell, node } = fakeCell();
+    markCell(cell, 'unseen', trans);
+    expect(badges(node)).toHaveLength(1);
+    // JupyterLab renders the cell's input later (a placeholder until then).
+    const input = document.createElement('div');
+    input.className = 'jp-Cell-inputWrapper';
+    node.append(input);
+    markCell(cell, 'unseen', trans);
+    expect(badges(node)).toHaveLength(1);
+    expect(badges(node)[0].parentElement).toBe(input);
+    expect(badges(node)[0].dataset.state).toBe('unseen');
+  });
+});
