@@ -35,18 +35,37 @@ function manualFrames() {
   };
 }
 
-function setup() {
+/**
+ * A cell being run by the fake server, shown by a real OutputArea in the
+ * tab, with render coalescing on frames the test runs by hand (or off).
+ */
+function setup(options: { coalesce: boolean } = { coalesce: true }) {
   const env = serverAndTab();
   const rendermime = new RenderMimeRegistry({
     initialFactories: standardRendererFactories
   });
   const area = new OutputArea({ model: env.model.outputs, rendermime });
   const frames = manualFrames();
+  const coalescer = options.coalesce
+    ? new OutputRenderCoalescer(area, frames.schedule)
+    : null;
   const shown = () =>
     [...area.node.querySelectorAll('.jp-OutputArea-output')].map(
       node => node.textContent
     );
-  return { ...env, area, frames, shown };
+  env.writer.start();
+  return {
+    ...env,
+    area,
+    frames,
+    shown,
+    coalescer: coalescer!,
+    dispose() {
+      coalescer?.dispose();
+      area.dispose();
+      env.dispose();
+    }
+  };
 }
 
 /** Count the area's own in-place renders. */
@@ -64,10 +83,13 @@ function countRenders(area: OutputArea): { count: number } {
 }
 
 describe('OutputRenderCoalescer', () => {
+  let env: ReturnType<typeof setup>;
+
+  afterEach(() => env.dispose());
+
   it('renders a burst of 200 progress updates once, showing the last', async () => {
-    const env = setup();
-    const coalescer = new OutputRenderCoalescer(env.area, env.frames.schedule);
-    env.writer.start();
+    env = setup();
+    const coalescer = env.coalescer;
     env.writer.stream('stdout', 'progress 0');
     for (let i = 1; i < 200; i++) {
       env.writer.stream('stdout', `\rprogress ${i}`);
@@ -81,15 +103,11 @@ describe('OutputRenderCoalescer', () => {
     await env.frames.frame();
     expect(coalescer.renders).toBe(1);
     expect(env.shown()).toEqual(['progress 199']);
-    coalescer.dispose();
-    env.area.dispose();
-    env.dispose();
   });
 
   it('without it, the same burst renders the whole text 398 times', async () => {
-    const env = setup();
+    env = setup({ coalesce: false });
     const renders = countRenders(env.area);
-    env.writer.start();
     env.writer.stream('stdout', 'progress 0');
     for (let i = 1; i < 200; i++) {
       env.writer.stream('stdout', `\rprogress ${i}`);
@@ -97,14 +115,11 @@ describe('OutputRenderCoalescer', () => {
     expect(renders.count).toBe(398);
     await new Promise(resolve => setTimeout(resolve, 0));
     expect(env.shown()).toEqual(['progress 199']);
-    env.area.dispose();
-    env.dispose();
   });
 
   it('renders once per frame per output while a flood goes on, and ends exact', async () => {
-    const env = setup();
-    const coalescer = new OutputRenderCoalescer(env.area, env.frames.schedule);
-    env.writer.start();
+    env = setup();
+    const coalescer = env.coalescer;
     let expected = '';
     for (let frame = 0; frame < 20; frame++) {
       for (let chunk = 0; chunk < 10; chunk++) {
@@ -132,15 +147,11 @@ describe('OutputRenderCoalescer', () => {
       outputs.map(o => (o as { text: string }).text).join('')
     );
     expect(coalescer.renders).toBeLessThanOrEqual(coalescer.requests);
-    coalescer.dispose();
-    env.area.dispose();
-    env.dispose();
   });
 
   it('renders one stream appended to over many frames once per frame', async () => {
-    const env = setup();
-    const coalescer = new OutputRenderCoalescer(env.area, env.frames.schedule);
-    env.writer.start();
+    env = setup();
+    const coalescer = env.coalescer;
     let expected = '';
     for (let frame = 0; frame < 30; frame++) {
       for (let chunk = 0; chunk < 10; chunk++) {
@@ -155,15 +166,11 @@ describe('OutputRenderCoalescer', () => {
     expect(coalescer.requests).toBe(299);
     expect(coalescer.renders).toBe(30);
     expect(env.shown()).toEqual([expected]);
-    coalescer.dispose();
-    env.area.dispose();
-    env.dispose();
   });
 
   it('drops a pending render when the output was cleared, and shows what came after', async () => {
-    const env = setup();
-    const coalescer = new OutputRenderCoalescer(env.area, env.frames.schedule);
-    env.writer.start();
+    env = setup();
+    const coalescer = env.coalescer;
     env.writer.stream('stdout', 'a');
     env.writer.stream('stdout', 'b');
     env.writer.clear();
@@ -171,15 +178,11 @@ describe('OutputRenderCoalescer', () => {
     await env.frames.frame();
     expect(coalescer.renders).toBe(0);
     expect(env.shown()).toEqual(['after']);
-    coalescer.dispose();
-    env.area.dispose();
-    env.dispose();
   });
 
   it('follows an output to its new place when an earlier one is removed', async () => {
-    const env = setup();
-    const coalescer = new OutputRenderCoalescer(env.area, env.frames.schedule);
-    env.writer.start();
+    env = setup();
+    const coalescer = env.coalescer;
     env.writer.stream('stdout', 'first\n');
     env.writer.stream('stderr', 'second\n');
     env.writer.stream('stderr', 'more\n');
@@ -189,15 +192,11 @@ describe('OutputRenderCoalescer', () => {
     await env.frames.frame();
     expect(coalescer.renders).toBe(1);
     expect(env.shown()).toEqual(['second\nmore\n']);
-    coalescer.dispose();
-    env.area.dispose();
-    env.dispose();
   });
 
   it('renders what is pending on dispose, then leaves the area as it was', async () => {
-    const env = setup();
-    const coalescer = new OutputRenderCoalescer(env.area, env.frames.schedule);
-    env.writer.start();
+    env = setup();
+    const coalescer = env.coalescer;
     env.writer.stream('stdout', 'a');
     env.writer.stream('stdout', 'b');
     coalescer.dispose();
@@ -211,20 +210,15 @@ describe('OutputRenderCoalescer', () => {
     expect(renders.count).toBe(1);
     await new Promise(resolve => setTimeout(resolve, 0));
     expect(env.shown()).toEqual(['abc']);
-    env.area.dispose();
-    env.dispose();
   });
 
   it('does nothing after the area is disposed', async () => {
-    const env = setup();
-    const coalescer = new OutputRenderCoalescer(env.area, env.frames.schedule);
-    env.writer.start();
+    env = setup();
+    const coalescer = env.coalescer;
     env.writer.stream('stdout', 'a');
     env.writer.stream('stdout', 'b');
     env.area.dispose();
     await env.frames.frame();
     expect(coalescer.renders).toBe(0);
-    coalescer.dispose();
-    env.dispose();
   });
 });
