@@ -13,7 +13,8 @@ import {
   prompt,
   runCell,
   waitForCount,
-  secondBrowser
+  secondBrowser,
+  waitForServerIdle
 } from './helpers';
 
 test.use(REAL_KERNELS);
@@ -48,15 +49,7 @@ test('a run longer than the cleanup delay with every tab closed keeps all its ou
 
   // Wait for the run to end on the server, long after the room's delay.
   const started = Date.now();
-  await expect
-    .poll(
-      async () => {
-        const reply = await request.get(`/api/kernels/${kernelId}/execute`);
-        return (await reply.json()).requests.length;
-      },
-      { timeout: 60000 }
-    )
-    .toBe(0);
+  await waitForServerIdle(request, kernelId);
   expect(Date.now() - started).toBeGreaterThan(3000);
 
   await openNotebook(other, `${tmpPath}/${name}`);

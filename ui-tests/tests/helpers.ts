@@ -6,7 +6,7 @@ import {
   galata,
   type IJupyterLabPageFixture
 } from '@jupyterlab/galata';
-import type { Page, Request } from '@playwright/test';
+import type { APIRequestContext, Page, Request } from '@playwright/test';
 
 /**
  * Galata's kernel and session mocks must stay off in these tests: its kernel
@@ -184,4 +184,20 @@ export function recordWebsocketExecuteRequests(page: Page): { count: number } {
 /** The text of the notifications currently shown. */
 export function notifications(page: Page) {
   return page.locator('.Toastify__toast');
+}
+
+/** Wait until the server lists no execution for the kernel. */
+export async function waitForServerIdle(
+  request: APIRequestContext,
+  kernelId: string
+): Promise<void> {
+  await expect
+    .poll(
+      async () => {
+        const reply = await request.get(`/api/kernels/${kernelId}/execute`);
+        return (await reply.json()).requests.length;
+      },
+      { timeout: 60000 }
+    )
+    .toBe(0);
 }

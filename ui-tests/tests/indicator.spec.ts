@@ -3,7 +3,7 @@
  * and B on the same notebook: counts and cell marks while a run progresses,
  * "while you were away", interrupt, and stale marks.
  */
-import { expect, test } from '@jupyterlab/galata';
+import { expect, test, type IJupyterLabPageFixture } from '@jupyterlab/galata';
 import type { BrowserContext, Locator, Page } from '@playwright/test';
 import {
   REAL_KERNELS,
@@ -102,6 +102,26 @@ function activeCellIndex(page: Page): Promise<number> {
   );
 }
 
+/**
+ * The sleeping notebook open in A (the test's page) and in a second,
+ * independent browser B.
+ */
+async function openInTwoBrowsers(
+  fixtures: Parameters<typeof secondBrowser>[0] & {
+    page: IJupyterLabPageFixture;
+    tmpPath: string;
+  },
+  name: string
+): Promise<{ path: string; b: IJupyterLabPageFixture }> {
+  const { page, tmpPath } = fixtures;
+  const path = `${tmpPath}/${name}`;
+  await fillNotebook(page, tmpPath, name, SLEEP_CELLS);
+  const b = await secondBrowser(fixtures);
+  await b.notebook.openByPath(path);
+  await b.notebook.activate(name);
+  return { path, b };
+}
+
 test.describe('two browsers on one notebook', () => {
   test('counts and marks follow the run in both, and A learns what finished while away', async ({
     page,
@@ -111,16 +131,10 @@ test.describe('two browsers on one notebook', () => {
     waitForApplication
   }) => {
     const name = 'progress.ipynb';
-    const path = `${tmpPath}/${name}`;
-    await fillNotebook(page, tmpPath, name, SLEEP_CELLS);
-    const b = await secondBrowser({
-      baseURL,
-      browser,
-      tmpPath,
-      waitForApplication
-    });
-    await b.notebook.openByPath(path);
-    await b.notebook.activate(name);
+    const { path, b } = await openInTwoBrowsers(
+      { page, browser, baseURL, tmpPath, waitForApplication },
+      name
+    );
     await expectSettled(page, 5);
     await expectSettled(b, 5);
 
@@ -165,16 +179,10 @@ test.describe('two browsers on one notebook', () => {
     waitForApplication
   }) => {
     const name = 'interrupt.ipynb';
-    const path = `${tmpPath}/${name}`;
-    await fillNotebook(page, tmpPath, name, SLEEP_CELLS);
-    const b = await secondBrowser({
-      baseURL,
-      browser,
-      tmpPath,
-      waitForApplication
-    });
-    await b.notebook.openByPath(path);
-    await b.notebook.activate(name);
+    const { b } = await openInTwoBrowsers(
+      { page, browser, baseURL, tmpPath, waitForApplication },
+      name
+    );
 
     await runAll(page);
     await expectProgress([page, b], 0, 5);

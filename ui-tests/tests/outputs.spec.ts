@@ -7,7 +7,7 @@
  * backend gaps (see the README, "Output reconciliation").
  */
 import { expect, test, type IJupyterLabPageFixture } from '@jupyterlab/galata';
-import type { APIRequestContext, Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import {
   REAL_KERNELS,
   activeKernelId,
@@ -17,6 +17,7 @@ import {
   outputText,
   prompt,
   recordExecutePosts,
+  waitForServerIdle,
   waitForCount,
   secondBrowser
 } from './helpers';
@@ -253,22 +254,6 @@ async function waitForAllCounts(page: Page): Promise<void> {
   for (let i = 0; i < SOURCES.length; i++) {
     await waitForCount(page, i);
   }
-}
-
-/** Wait until the server lists no execution for the kernel. */
-async function waitForServerIdle(
-  request: APIRequestContext,
-  kernelId: string
-): Promise<void> {
-  await expect
-    .poll(
-      async () => {
-        const reply = await request.get(`/api/kernels/${kernelId}/execute`);
-        return (await reply.json()).requests.length;
-      },
-      { timeout: 60000 }
-    )
-    .toBe(0);
 }
 
 test.describe.serial('output matrix', () => {
