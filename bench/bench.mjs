@@ -346,7 +346,7 @@ const PLUGINS = {
   stock: '@jupyterlab/notebook-extension:cell-executor',
   'nbmodel-frontend':
     '@datalayer/jupyter-server-nbmodel:notebook-cell-executor',
-  handoff: 'jupyterlab-handoff:executor'
+  handoff: '@jupyterlab-handoff/extension:executor'
 };
 const OTHER_EXECUTORS = [
   '@jupyter/docprovider-extension:notebook-cell-executor',

@@ -29,7 +29,7 @@ import os
 
 from tornado import web
 
-HANDOFF = "jupyterlab-handoff"
+HANDOFF = "@jupyterlab-handoff/extension"
 CORE = "@jupyterlab/notebook-extension:cell-executor"
 DOCPROVIDER = "@jupyter/docprovider-extension:notebook-cell-executor"
 NBMODEL_EXECUTOR = "@datalayer/jupyter-server-nbmodel:notebook-cell-executor"

@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 const ORIGINS = [
-  ['handoff', /\/lab\/extensions\/jupyterlab-handoff\//],
+  ['handoff', /\/lab\/extensions\/@jupyterlab-handoff\/extension\//],
   ['nbmodel-frontend', /\/lab\/extensions\/@datalayer\//],
   ['jupyter-collaboration', /\/lab\/extensions\/@jupyter\//],
   ['jupyterlab core', /\/static\/lab\/|\/lab\/static\//],

@@ -16,7 +16,7 @@ except ImportError:  # pragma: no cover - only in a source tree never built
 
 
 def _jupyter_labextension_paths():
-    return [{"src": "labextension", "dest": "jupyterlab-handoff"}]
+    return [{"src": "labextension", "dest": "@jupyterlab-handoff/extension"}]
 
 
 def _jupyter_server_extension_points():

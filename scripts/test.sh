@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
-# Set up everything, then run every test: lint, jest, the Galata suite on
-# the real server stack in Debian's Chromium, and the benchmark's smoke test.
+# Set up everything, then run every test: lint, jest, pytest, each server
+# family's browser suite (one Playwright config each, one after another, so
+# the two cores never host two families at once), and the benchmark's smoke
+# test. Every suite runs even when an earlier one failed; the summary prints
+# each suite's time and the script fails if any suite did.
+#
+#   bash scripts/test.sh                  everything
+#   HANDOFF_SUITES="stack hub" bash scripts/test.sh   only these browser suites
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -8,20 +14,40 @@ cd "$root"
 bash scripts/setup.sh --browser
 export PATH="$root/.venv/bin:$PATH"
 
-printf '\033[1m==> %s\033[0m\n' "Lint (stylelint, prettier, eslint)"
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+reports="$root/.ci/.stamps/reports"
+rm -rf "$reports"
+mkdir -p "$reports"
+status=0
+
+say "Lint (stylelint, prettier, eslint)"
 npm run --silent lint:check
 
-printf '\033[1m==> %s\033[0m\n' "Unit tests (jest)"
-reports="$root/.ci/.stamps"
-npx jest --ci --json --outputFile="$reports/jest.json"
+say "Unit tests (jest)"
+npx jest --ci --json --outputFile="$reports/jest.json" || status=1
 
-printf '\033[1m==> %s\033[0m\n' "End-to-end tests (Galata, Debian Chromium)"
-(cd ui-tests && PLAYWRIGHT_JSON_OUTPUT_NAME="$reports/galata.json" npx playwright test "$@")
+say "Server part (pytest)"
+python -m pytest -q -p no:cacheprovider tests --junitxml="$reports/pytest.xml" || status=1
 
-printf '\033[1m==> %s\033[0m\n' "Benchmark harness smoke test (bench/smoke.mjs)"
-rm -f "$reports/bench-smoke.json"
-bench_status=0
-node bench/smoke.mjs --report "$reports/bench-smoke.json" || bench_status=1
+# Browser suites: name, then the Playwright config in ui-tests/.
+suites=(
+  "stack playwright.config.js"
+)
+summary=(jest="$reports/jest.json" pytest="$reports/pytest.xml")
+for entry in "${suites[@]}"; do
+  read -r name config <<< "$entry"
+  if [ -n "${HANDOFF_SUITES:-}" ] && [[ " $HANDOFF_SUITES " != *" $name "* ]]; then
+    continue
+  fi
+  say "Browser suite '$name' (ui-tests/$config, Debian Chromium)"
+  (cd ui-tests && PLAYWRIGHT_JSON_OUTPUT_NAME="$reports/$name.json" \
+    npx playwright test --config "$config") || status=1
+  summary+=("galata:$name=$reports/$name.json")
+done
 
-node scripts/summary.mjs "$reports/jest.json" "$reports/galata.json" "$reports/bench-smoke.json"
-exit "$bench_status"
+say "Benchmark harness smoke test (bench/smoke.mjs)"
+node bench/smoke.mjs --report "$reports/bench-smoke.json" || status=1
+summary+=(bench="$reports/bench-smoke.json")
+
+node scripts/summary.mjs "${summary[@]}"
+exit "$status"

@@ -206,7 +206,10 @@ export class HandoffExecutor implements INotebookCellExecutor {
           await this._options.backend.isAvailable(kernelId);
       } catch (reason) {
         // Unreachable now: decide again next time instead of caching.
-        console.warn('jupyterlab-handoff: could not probe the server', reason);
+        console.warn(
+          '@jupyterlab-handoff/extension: could not probe the server',
+          reason
+        );
         return false;
       }
     }
@@ -430,7 +433,10 @@ export class HandoffExecutor implements INotebookCellExecutor {
         this._options.reconcileGraceMs
       );
     } catch (reason) {
-      console.warn('jupyterlab-handoff: could not compare outputs', reason);
+      console.warn(
+        '@jupyterlab-handoff/extension: could not compare outputs',
+        reason
+      );
       return;
     }
     if (action === 'equal' || action === 'superseded') {

@@ -7,7 +7,8 @@ import { Signal, type ISignal } from '@lumino/signaling';
 /**
  * The id of the plugin whose schema holds the settings.
  */
-export const SETTINGS_PLUGIN_ID = 'jupyterlab-handoff:server-execution';
+export const SETTINGS_PLUGIN_ID =
+  '@jupyterlab-handoff/extension:server-execution';
 
 /**
  * The settings, with their types enforced.

@@ -61,7 +61,7 @@ export interface IServerExecution {
  * The server-side execution service token.
  */
 export const IServerExecution = new Token<IServerExecution>(
-  'jupyterlab-handoff:IServerExecution',
+  '@jupyterlab-handoff/extension:IServerExecution',
   'Runs notebook cells on the Jupyter server and reports what it submitted.'
 );
 
@@ -116,6 +116,6 @@ export interface IInFlightExecutions {
  * The in-flight executions token.
  */
 export const IInFlightExecutions = new Token<IInFlightExecutions>(
-  'jupyterlab-handoff:IInFlightExecutions',
+  '@jupyterlab-handoff/extension:IInFlightExecutions',
   'The executions queued, running or waiting for input on the server, for every open notebook.'
 );

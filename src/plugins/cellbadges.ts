@@ -12,7 +12,7 @@ import { IInFlightExecutions, IServerExecution } from '../tokens';
 import { markCell } from '../views/cellbadges';
 
 export const cellBadgesPlugin: JupyterFrontEndPlugin<void> = {
-  id: 'jupyterlab-handoff:cell-badges',
+  id: '@jupyterlab-handoff/extension:cell-badges',
   description:
     'Marks cells queued or running on the server, distinct from the stock [*] prompt.',
   autoStart: true,

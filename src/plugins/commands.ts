@@ -16,7 +16,7 @@ export { CommandIDs };
  * Registers the commands and adds them to the palette when there is one.
  */
 export const commandsPlugin: JupyterFrontEndPlugin<void> = {
-  id: 'jupyterlab-handoff:commands',
+  id: '@jupyterlab-handoff/extension:commands',
   description: 'Adds the server-side execution commands to the palette.',
   autoStart: true,
   requires: [IServerExecution, IInFlightExecutions],

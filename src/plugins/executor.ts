@@ -21,7 +21,7 @@ const EVERY_NOTEBOOK = {};
  * Provides the notebook cell executor.
  */
 export const executorPlugin: JupyterFrontEndPlugin<INotebookCellExecutor> = {
-  id: 'jupyterlab-handoff:executor',
+  id: '@jupyterlab-handoff/extension:executor',
   description:
     'Runs code cells on the Jupyter server (jupyter-server-nbmodel), falling back to the tab when it cannot.',
   autoStart: true,

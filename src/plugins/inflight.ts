@@ -262,7 +262,7 @@ class InFlightExecutions implements IInFlightExecutions {
  * Provides the model of executions in flight for every open notebook.
  */
 export const inFlightPlugin: JupyterFrontEndPlugin<IInFlightExecutions> = {
-  id: 'jupyterlab-handoff:in-flight',
+  id: '@jupyterlab-handoff/extension:in-flight',
   description:
     'Follows what is queued, running or waiting for input on the server, for every open notebook.',
   autoStart: true,

@@ -13,7 +13,7 @@ import { IInFlightExecutions } from '../tokens';
 import { InFlightPanel } from '../views/inflightpanel';
 
 export const inFlightPanelPlugin: JupyterFrontEndPlugin<void> = {
-  id: 'jupyterlab-handoff:in-flight-panel',
+  id: '@jupyterlab-handoff/extension:in-flight-panel',
   description:
     'Lists the executions queued, running or waiting for input on the server, across all open notebooks.',
   autoStart: true,

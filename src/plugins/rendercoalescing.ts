@@ -12,7 +12,7 @@ import type { OutputArea } from '@jupyterlab/outputarea';
 import { OutputRenderCoalescer } from '../render/coalesce';
 
 export const renderCoalescingPlugin: JupyterFrontEndPlugin<void> = {
-  id: 'jupyterlab-handoff:render-coalescing',
+  id: '@jupyterlab-handoff/extension:render-coalescing',
   description:
     "Re-renders a notebook cell's outputs at most once per frame while they stream in.",
   autoStart: true,

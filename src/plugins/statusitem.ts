@@ -15,7 +15,7 @@ import { IInFlightExecutions, IServerExecution } from '../tokens';
 import { InFlightStatusItem } from '../views/statusitem';
 
 export const statusItemPlugin: JupyterFrontEndPlugin<void> = {
-  id: 'jupyterlab-handoff:status-item',
+  id: '@jupyterlab-handoff/extension:status-item',
   description:
     'Shows in the status bar what the current notebook has running or queued on the server.',
   autoStart: true,
@@ -59,7 +59,7 @@ export const statusItemPlugin: JupyterFrontEndPlugin<void> = {
     });
     refresh();
 
-    statusBar.registerStatusItem('jupyterlab-handoff:status-item', {
+    statusBar.registerStatusItem('@jupyterlab-handoff/extension:status-item', {
       item,
       align: 'left',
       rank: 4,

@@ -28,10 +28,10 @@ import { IInFlightExecutions } from '../tokens';
 const SAVE_DELAY_MS = 300;
 /** How long to let the document catch up after a reconnect (ms). */
 const RECONNECT_SETTLE_MS = 1500;
-const STORAGE_PREFIX = 'jupyterlab-handoff:seen:';
+const STORAGE_PREFIX = '@jupyterlab-handoff/extension:seen:';
 
 export const whileAwayPlugin: JupyterFrontEndPlugin<void> = {
-  id: 'jupyterlab-handoff:while-away',
+  id: '@jupyterlab-handoff/extension:while-away',
   description:
     'Tells what finished or printed on the server while no tab of this browser was watching.',
   autoStart: true,

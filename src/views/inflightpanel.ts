@@ -180,7 +180,10 @@ export class InFlightPanel extends Widget {
         interrupt.disabled = true;
         void this._inFlight.interrupt(kernelId).catch(reason => {
           interrupt.disabled = false;
-          console.warn('jupyterlab-handoff: interrupt failed', reason);
+          console.warn(
+            '@jupyterlab-handoff/extension: interrupt failed',
+            reason
+          );
         });
       });
       head.append(interrupt);
