@@ -38,6 +38,7 @@ say "jupyverse module (pytest in .venv-jupyverse)"
 # Browser suites: name, then the Playwright config in ui-tests/.
 suites=(
   "stack playwright.config.js"
+  "jupyverse playwright.jupyverse.config.js"
 )
 summary=(jest="$reports/jest.json" pytest="$reports/pytest.xml"
   pytest:pytest-jupyverse="$reports/pytest-jupyverse.xml")

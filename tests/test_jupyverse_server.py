@@ -50,6 +50,7 @@ def server(tmp_path_factory):
             str(JUPYVERSE),
             "--port", str(PORT),
             "--host", "127.0.0.1",
+            "--timeout", "120",  # each module gets 1 s by default: too little here
             "--set", "auth.mode=token",
             "--set", f"auth.token={TOKEN}",
             "--set", "kernels.require_yjs=true",
@@ -243,3 +244,12 @@ def test_the_room_outlives_every_client_while_its_cell_runs(server, session):
     nb = saved(server, name, lambda nb: nb["cells"][0]["execution_count"] is not None)
     assert text(nb["cells"][0]) == " ".join(str(i) for i in range(12)) + " "
     assert nb["cells"][0]["execution_count"] == 1
+
+
+def test_our_settings_save_although_jupyverse_saves_only_jupyterlab_ones(server, session):
+    url = f"{BASE}/lab/api/settings/@jupyterlab-handoff/extension:server-execution"
+    raw = '{"serverSideExecution": false}'
+    assert session.put(url, json={"raw": raw}).status_code == 204
+    got = session.get(url).json()
+    assert got["raw"] == raw and got["settings"] == {"serverSideExecution": False}
+    assert session.put(url, json={"raw": "{}"}).status_code == 204

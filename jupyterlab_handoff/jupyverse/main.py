@@ -18,6 +18,7 @@ from jupyverse_api.main import Lifespan
 from jupyverse_auth import Auth
 from jupyverse_file_id import FileId
 from jupyverse_kernels import Kernels
+from jupyverse_lab import Lab
 from jupyverse_yjs import Yjs
 
 from .kernel import KernelLink
@@ -47,8 +48,9 @@ class HandoffModule(Module):
         file_id = await self.get(FileId)  # type: ignore[type-abstract]
         await self.get(Kernels)  # type: ignore[type-abstract]
         lifespan = await self.get(Lifespan)
+        lab = await self.get(Lab)
         service = HandoffService(yjs, file_id, self.config)
-        HandoffRouter(app, auth, service)
+        HandoffRouter(app, auth, service, lab)
         app.add_middleware(InterruptWatch, service=service)
         async with create_task_group() as tg:
             service.start(tg)

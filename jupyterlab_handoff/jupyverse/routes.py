@@ -13,6 +13,11 @@
   running cell goes on; interrupt the kernel to stop it).
 
 Errors answer ``{"detail": message}`` with a 4xx status.
+
+Also ``PUT /lab/api/settings/@jupyterlab-handoff/{plugin}:{setting}``:
+jupyverse 0.14.18 saves settings only for ``@jupyterlab/*`` packages (any
+other scope gets 405, so the Settings Editor cannot save ours). This route
+stores them exactly as jupyverse's own route does, where its ``GET`` reads.
 """
 
 from __future__ import annotations
@@ -35,10 +40,26 @@ def _version() -> str:
         return "dev"
 
 
+SCOPE = "@jupyterlab-handoff"
+
+
 class HandoffRouter(Router):
-    def __init__(self, app: App, auth: Auth, service: Any) -> None:
+    def __init__(self, app: App, auth: Auth, service: Any, lab: Any = None) -> None:
         super().__init__(app=app)
         router = APIRouter()
+
+        if lab is not None:
+
+            @router.put(f"/lab/api/settings/{SCOPE}/{{name0}}:{{name1}}", status_code=204)
+            async def change_setting(
+                request: Request,
+                name0: str,
+                name1: str,
+                user: User = Depends(auth.current_user()),
+                user_update: Any = Depends(auth.update_user),
+            ) -> Response:
+                return await lab.change_setting(request, name0, name1, user, user_update)
+
         read = Depends(auth.current_user(permissions={"kernels": ["read"]}))
         write = Depends(auth.current_user(permissions={"kernels": ["write"]}))
 
