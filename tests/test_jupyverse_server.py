@@ -253,3 +253,29 @@ def test_our_settings_save_although_jupyverse_saves_only_jupyterlab_ones(server,
     got = session.get(url).json()
     assert got["raw"] == raw and got["settings"] == {"serverSideExecution": False}
     assert session.put(url, json={"raw": "{}"}).status_code == 204
+
+
+def test_a_kernel_restart_ends_the_run_and_the_queue_and_the_next_run_works(server, session):
+    name = "restart.ipynb"
+    kernel, document = open_notebook(
+        server, session, name, "import time; time.sleep(30)", "print('no')"
+    )
+    ids = submit(session, kernel, document, [{"cell_id": "c0"}, {"cell_id": "c1"}])
+    deadline = time.time() + 30
+    while session.get(f"{BASE}/api/handoff/kernels/{kernel}/requests/{ids[0]}").json()["status"] != "running":
+        assert time.time() < deadline
+        time.sleep(0.1)
+    assert session.post(f"{BASE}/api/kernels/{kernel}/restart").status_code == 200
+    states = wait_done(session, kernel, ids, timeout=30)
+    assert states[0]["outcome"]["kind"] == "failed"
+    assert "restarted" in states[0]["outcome"]["message"]
+    assert states[1]["outcome"]["kind"] == "cancelled"
+    nb = saved(server, name, lambda nb: "jupyterlab_handoff" not in nb["cells"][0]["metadata"])
+    assert [c.get("execution_count") for c in nb["cells"]] == [None, None]
+    # The restarted kernel (new ports) runs the next cell.
+    (again,) = submit(session, kernel, document, [{"cell_id": "c1"}])
+    assert wait_done(session, kernel, [again], timeout=60)[0]["outcome"] == {
+        "kind": "reply",
+        "status": "ok",
+        "execution_count": 1,
+    }
