@@ -3,20 +3,47 @@
 Each message is one transaction. Streams follow the shape JupyterLab expects
 from a shared notebook: one ``Map`` per run of a stream name, whose ``Text``
 grows as chunks arrive. Unlike jupyverse's own driver, ``clear_output``
-(with ``wait``) and ``update_display_data`` are applied.
+(with ``wait``) and ``update_display_data`` are applied, and a carriage
+return is applied as the kernel path does: JupyterLab renders a ``\r`` in
+shared stream text as a line break, so a progress bar would print every
+state on its own line. We rewrite only the changed tail of the last line; a
+trailing ``\r`` waits in memory for the next chunk.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import re
+
 from pycrdt import Array, Map, Text
+
+_CR_LF = re.compile(r"\r+\n")
+
+
+def resolve_line_returns(text: str) -> str:
+    """Apply each ``\r`` (not part of ``\r\n``): what follows it overwrites
+    its line from the start, keeping what is longer, as JupyterLab does for
+    kernel messages."""
+    text = _CR_LF.sub("\n", text)
+    if "\r" not in text:
+        return text
+    lines = text.split("\n")
+    for n, line in enumerate(lines):
+        if "\r" in line:
+            current = ""
+            for part in line.split("\r"):
+                if part:
+                    current = part + current[len(part) :]
+            lines[n] = current + ("\r" if line.endswith("\r") else "")
+    return "\n".join(lines)
 
 
 class OutputWriter:
     def __init__(self, ycell: Map) -> None:
         self._cell = ycell
         self._clear_pending = False
+        self._pending_cr: dict[str, bool] = {}
         # display_id -> indices in the cell's outputs written by this run
         self._displays: dict[str, list[int]] = {}
 
@@ -44,25 +71,7 @@ class OutputWriter:
                 self._clear()
             outputs = self._outputs
             if kind == "stream":
-                last = outputs[len(outputs) - 1] if len(outputs) else None
-                if (
-                    isinstance(last, Map)
-                    and last.get("output_type") == "stream"
-                    and last.get("name") == content["name"]
-                    and isinstance(last.get("text"), Text)
-                ):
-                    text = last["text"]
-                    text += content["text"]  # appends in place
-                else:
-                    outputs.append(
-                        Map(
-                            {
-                                "name": content["name"],
-                                "output_type": "stream",
-                                "text": Text(content["text"]),
-                            }
-                        )
-                    )
+                self._stream(outputs, content["name"], content["text"])
                 return
             output = _plain_output(kind, content)
             display_id = (content.get("transient") or {}).get("display_id")
@@ -70,8 +79,49 @@ class OutputWriter:
                 self._displays.setdefault(display_id, []).append(len(outputs))
             outputs.append(output)
 
+    def _stream(self, outputs: Array, name: str, chunk: str) -> None:
+        last = outputs[len(outputs) - 1] if len(outputs) else None
+        if not (
+            isinstance(last, Map)
+            and last.get("output_type") == "stream"
+            and last.get("name") == name
+            and isinstance(last.get("text"), Text)
+        ):
+            self._pending_cr[name] = False
+            last = None
+        pending = self._pending_cr.get(name, False)
+        if "\r" not in chunk and not pending:
+            if last is None:
+                outputs.append(Map({"name": name, "output_type": "stream", "text": Text(chunk)}))
+            else:
+                text = last["text"]
+                text += chunk  # appends in place
+            return
+        old = str(last["text"]) if last is not None else ""
+        start = old.rfind("\n") + 1
+        tail = old[start:]
+        new = resolve_line_returns(tail + ("\r" if pending else "") + chunk)
+        self._pending_cr[name] = new.endswith("\r")
+        if self._pending_cr[name]:
+            new = new[:-1]
+        if last is None:
+            if new:
+                outputs.append(Map({"name": name, "output_type": "stream", "text": Text(new)}))
+            return
+        same = 0
+        while same < min(len(tail), len(new)) and tail[same] == new[same]:
+            same += 1
+        # pycrdt's Text counts UTF-8 bytes.
+        at = len(old[: start + same].encode())
+        text = last["text"]
+        if same < len(tail):
+            del text[at : len(old.encode())]
+        if same < len(new):
+            text.insert(at, new[same:])
+
     def _clear(self) -> None:
         self._clear_pending = False
+        self._pending_cr.clear()
         self._displays.clear()
         del self._outputs[:]
 

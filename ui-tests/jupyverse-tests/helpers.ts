@@ -82,3 +82,47 @@ export function output(page: Page, index: number) {
     .nth(index)
     .locator('.jp-OutputArea-output');
 }
+
+/**
+ * The kernel of an open notebook and its shared document's id, as a client
+ * of our queue module needs them.
+ */
+export async function kernelAndDocument(
+  page: Page,
+  path: string
+): Promise<{ kernel: string; document: string }> {
+  let kernel = '';
+  await expect(async () => {
+    const sessions = await (await page.request.get('/api/sessions')).json();
+    const session = sessions.find((s: { path: string }) => s.path === path);
+    kernel = session?.kernel?.id ?? '';
+    expect(kernel).not.toBe('');
+  }).toPass({ timeout: 30000 });
+  const room = await page.request.put(`/api/collaboration/session/${path}`, {
+    data: { format: 'json', type: 'notebook' }
+  });
+  const fileId = (await room.json()).fileId;
+  return { kernel, document: `json:notebook:${fileId}` };
+}
+
+/** Queue cells on the server through our module (the page's cookie). */
+export async function submit(
+  page: Page,
+  kernel: string,
+  document: string,
+  cellIds: string[]
+): Promise<string[]> {
+  const response = await page.request.post(
+    `/api/handoff/kernels/${kernel}/execute`,
+    {
+      data: {
+        document_id: document,
+        cells: cellIds.map(cell_id => ({ cell_id }))
+      }
+    }
+  );
+  expect(response.status()).toBe(202);
+  return (await response.json()).requests.map(
+    (r: { request_id: string }) => r.request_id
+  );
+}
