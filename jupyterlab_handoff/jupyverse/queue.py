@@ -266,6 +266,7 @@ class HandoffQueues:
             queue.pending.append(request)
             created.append(request)
         with room.doc.transaction():
+            self._clear_stale_marks(room)
             for request, ycell in zip(created, ycells):
                 if queue.current is not None and queue.current.cell_id == request.cell_id:
                     continue  # the running run keeps its mark; the end hands it over
@@ -273,6 +274,20 @@ class HandoffQueues:
                 _set_mark(ycell, request, "queued")
         queue.wake()
         return created
+
+    def _clear_stale_marks(self, room: Any) -> None:
+        """Marks of requests this server never had (it restarted mid-run):
+        the cell is not running any more."""
+        for ycell in room.jupyter_ydoc.ycells:
+            metadata = ycell.get("metadata")
+            mark = metadata.get(MARK_KEY) if metadata is not None else None
+            if mark is None:
+                continue
+            known = self.requests.get(mark.get("requestId")) if isinstance(mark, dict) else None
+            if known is None or known.status == "done":
+                del metadata[MARK_KEY]
+                if ycell.get("execution_state") == "running":
+                    ycell["execution_state"] = "idle"
 
     def finish(
         self,

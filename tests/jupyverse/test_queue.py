@@ -300,3 +300,15 @@ async def test_the_room_is_held_while_a_cell_is_queued_or_runs():
         await until(lambda: room.closing == 1)
         assert room.clients == set()
         tg.cancel_scope.cancel()
+
+
+async def test_marks_left_by_a_previous_server_are_cleared_at_the_next_submission():
+    async with anyio.create_task_group() as tg:
+        nb, room, kernel, queues = await setup(tg, "a", "b")
+        nb.ycells[1]["metadata"][MARK_KEY] = {"requestId": "old", "kernelId": "k", "state": "running"}
+        nb.ycells[1]["execution_state"] = "running"
+        await queues.submit("k", room.id, cells(0))
+        assert MARK_KEY not in cell(nb, 1)["metadata"]
+        assert cell(nb, 1)["execution_state"] == "idle"
+        assert cell(nb, 0)["metadata"][MARK_KEY]["state"] == "queued"
+        tg.cancel_scope.cancel()

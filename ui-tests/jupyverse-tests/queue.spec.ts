@@ -129,3 +129,95 @@ test('a \\r progress line shows as in stock JupyterLab: its last state', async (
   await page.reload();
   await expect(output(page, 0)).toHaveText('done', { timeout: 60000 });
 });
+
+test('Run All of 5 cells, the tab closed after the first starts: all 5 run', async ({
+  browser
+}) => {
+  const first = await browser.newContext();
+  const pageA = await first.newPage();
+  await login(pageA);
+  const sources = Array.from(
+    { length: 5 },
+    (_, i) => `import time; time.sleep(1); print(${i})`
+  );
+  await writeNotebook(pageA, 'runall.ipynb', sources);
+  await openNotebook(pageA, 'runall.ipynb');
+  const { kernel, document } = await kernelAndDocument(pageA, 'runall.ipynb');
+  const ids = await submit(pageA, kernel, document, [
+    'c0',
+    'c1',
+    'c2',
+    'c3',
+    'c4'
+  ]);
+  await expect(prompt(pageA, 0)).toHaveText('[*]:');
+  await expect(async () => {
+    const state = await (
+      await pageA.request.get(
+        `/api/handoff/kernels/${kernel}/requests/${ids[0]}`
+      )
+    ).json();
+    expect(state.status).toBe('running');
+  }).toPass();
+  await first.close();
+
+  const second = await browser.newContext();
+  const pageB = await second.newPage();
+  await login(pageB);
+  await openNotebook(pageB, 'runall.ipynb');
+  for (let i = 0; i < 5; i++) {
+    await expect(prompt(pageB, i)).toHaveText(`[${i + 1}]:`, {
+      timeout: 30000
+    });
+    await expect(output(pageB, i)).toHaveText(`${i}`);
+  }
+  await second.close();
+});
+
+test('an interrupt during a Run All: no cell left [*] in either of two tabs, the server lives', async ({
+  browser
+}) => {
+  const contexts = [await browser.newContext(), await browser.newContext()];
+  const pages = await Promise.all(contexts.map(c => c.newPage()));
+  await login(pages[0]);
+  await writeNotebook(pages[0], 'interrupt.ipynb', [
+    'import time; time.sleep(60)',
+    'print(2)',
+    'print(3)'
+  ]);
+  await login(pages[1]);
+  for (const page of pages) {
+    await openNotebook(page, 'interrupt.ipynb');
+  }
+  const { kernel, document } = await kernelAndDocument(
+    pages[0],
+    'interrupt.ipynb'
+  );
+  await submit(pages[0], kernel, document, ['c0', 'c1', 'c2']);
+  for (const page of pages) {
+    for (let i = 0; i < 3; i++) {
+      await expect(prompt(page, i)).toHaveText('[*]:');
+    }
+  }
+  const interrupt = await pages[1].request.post(
+    `/api/kernels/${kernel}/interrupt`
+  );
+  expect(interrupt.ok()).toBe(true);
+  for (const page of pages) {
+    await expect(output(page, 0)).toContainText('KeyboardInterrupt', {
+      timeout: 30000
+    });
+    await expect(prompt(page, 0)).toHaveText('[1]:');
+    for (let i = 1; i < 3; i++) {
+      await expect(prompt(page, i)).toHaveText('[ ]:');
+      await expect(output(page, i)).toHaveCount(0);
+    }
+  }
+  const listing = await pages[0].request.get(
+    `/api/handoff/kernels/${kernel}/requests`
+  );
+  expect(await listing.json()).toEqual([]);
+  for (const context of contexts) {
+    await context.close();
+  }
+});
