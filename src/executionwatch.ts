@@ -1,22 +1,29 @@
 /**
  * Waits for one server-side execution to end.
  *
- * Two sources race: the shared document (the cell goes back to idle with a
- * count, which the server writes in one transaction) and the server's request
- * listing (the request stops being listed). Whichever comes first, the result
- * is then read once from the server, which also frees it there.
+ * The shared document is always watched (from before the submission, see
+ * `completion.ts`). What else is asked depends on the backend:
+ *
+ * - with `finalResult` (and `check`), once the document shows the end or the
+ *   listing stops listing the submission, the result is read once from the
+ *   server, which also frees it there;
+ * - with `listing`, the kernel's poller reports the submission's status;
+ * - with neither, the document's end is the outcome.
  */
-import type {
-  ISharedCell,
-  ISharedCodeCell,
-  ISharedNotebook
-} from '@jupyter/ydoc';
+import type { ISharedNotebook } from '@jupyter/ydoc';
+import {
+  outcomeFromDocument,
+  RunEndObserver,
+  showsRunEnd,
+  type RunEndEvent
+} from './completion';
+import type { ListingPoller, TrackedStatus } from './server/poller';
+import { Timings } from './timings';
 import type {
   ExecutionOutcome,
   IExecutionBackend,
   ISubmission
-} from './backend/types';
-import type { RequestMonitor, TrackedStatus } from './requestmonitor';
+} from './tokens';
 
 /**
  * How a watched execution ended, as far as this tab can tell.
@@ -30,76 +37,57 @@ export type WatchOutcome =
 
 export interface IExecutionWatchOptions {
   backend: IExecutionBackend;
-  monitor: RequestMonitor;
+  poller: ListingPoller;
   kernelId: string;
-  submission: ISubmission;
   notebook: ISharedNotebook;
   cellId: string;
-  /** Called when the server reports a new state for the request. */
+  /** Called when the server reports a new state for the submission. */
   onStatus?: (status: TrackedStatus) => void;
   /** How long to wait for the document once the server says it is done. */
   documentGraceMs?: number;
-  /**
-   * While the request runs, how often to read it (ms; 0: never). The
-   * server's listing does not report a stdin prompt: only reading the
-   * request itself does (jupyter-server-nbmodel answers 300).
-   */
+  /** While the submission runs, how often to read it (ms; 0: never). */
   inputProbeMs?: number;
 }
 
 /**
- * Whether the shared cell shows a finished execution.
- */
-export function isCompleteInDocument(cell: ISharedCell | undefined): boolean {
-  if (!cell || cell.cell_type !== 'code') {
-    return false;
-  }
-  const code = cell as ISharedCodeCell;
-  return code.executionState === 'idle' && code.execution_count !== null;
-}
-
-/**
- * Read the outcome from the shared cell alone, for when the server's result
- * was already taken by another client.
- */
-export function outcomeFromDocument(cell: ISharedCell): ExecutionOutcome {
-  const code = cell as ISharedCodeCell;
-  const outputs = code.getOutputs();
-  const failed = outputs.some(output => output.output_type === 'error');
-  return {
-    kind: 'reply',
-    status: failed ? 'error' : 'ok',
-    executionCount:
-      typeof code.execution_count === 'number' ? code.execution_count : null,
-    outputs
-  };
-}
-
-/**
- * Follows one execution to its end.
+ * Follows one execution to its end. Create it before submitting, then call
+ * `accepted` with the server's answer.
  */
 export class ExecutionWatch {
   constructor(private readonly _options: IExecutionWatchOptions) {
     this.done = new Promise<WatchOutcome>(resolve => {
       this._resolve = resolve;
     });
-    const { notebook, monitor, kernelId, submission } = _options;
-    notebook.changed.connect(this._onNotebookChanged, this);
-    this._attach();
-    this._tracking = monitor.track(
-      kernelId,
-      submission.requestId,
-      this._onTrackedStatus
+    this._observer = new RunEndObserver(
+      _options.notebook,
+      _options.cellId,
+      this._onDocument
     );
-    // The cell may already be done (a very short run, or the document
-    // synced before we started watching).
-    if (isCompleteInDocument(this._cell)) {
-      void this._settle();
-    }
   }
 
   /** Resolves once, with how the execution ended. */
   readonly done: Promise<WatchOutcome>;
+
+  /**
+   * The server accepted the submission: follow it there too.
+   */
+  accepted(submission: ISubmission): void {
+    if (this._finished) {
+      return;
+    }
+    this._submission = submission;
+    const { poller, kernelId } = this._options;
+    if (submission.requestId !== null) {
+      this._tracking = poller.track(
+        kernelId,
+        submission.requestId,
+        this._onTrackedStatus
+      );
+    }
+    if (this._observer.ended) {
+      void this._settle();
+    }
+  }
 
   /**
    * Stop waiting, e.g. because the kernel restarted.
@@ -108,45 +96,18 @@ export class ExecutionWatch {
     this._finish({ kind: 'stopped', reason });
   }
 
-  private _attach(): void {
-    const cell = this._options.notebook.cells.find(
-      candidate => candidate.getId() === this._options.cellId
-    );
-    if (cell === this._cell) {
-      return;
-    }
-    this._cell?.changed.disconnect(this._onCellChanged, this);
-    this._cell = cell;
-    cell?.changed.connect(this._onCellChanged, this);
+  /** Stop watching without an outcome (the submission failed). */
+  dispose(): void {
+    this._finish({ kind: 'stopped', reason: 'disposed' });
   }
 
-  private _onNotebookChanged(
-    _: ISharedNotebook,
-    change: { cellsChange?: unknown }
-  ): void {
-    if (!change.cellsChange) {
-      return;
-    }
-    // A move replaces the shared cell object; a delete removes it.
-    this._attach();
-    if (!this._cell) {
+  private _onDocument = (event: RunEndEvent): void => {
+    if (event.kind === 'deleted') {
       this._finish({ kind: 'cell-deleted' });
-    } else if (isCompleteInDocument(this._cell)) {
+    } else if (this._submission) {
       void this._settle();
     }
-  }
-
-  private _onCellChanged(
-    cell: ISharedCell,
-    change: { executionStateChange?: unknown; executionCountChange?: unknown }
-  ): void {
-    if (
-      (change.executionStateChange || change.executionCountChange) &&
-      isCompleteInDocument(cell)
-    ) {
-      void this._settle();
-    }
-  }
+  };
 
   private _onTrackedStatus = (status: TrackedStatus): void => {
     if (status === 'gone') {
@@ -159,9 +120,9 @@ export class ExecutionWatch {
     }
   };
 
-  /** Read the running request now and then, to learn of stdin prompts. */
+  /** Read the running submission now and then, to learn of stdin prompts. */
   private _scheduleProbe(): void {
-    const every = this._options.inputProbeMs ?? 3000;
+    const every = this._options.inputProbeMs ?? Timings.inputProbe;
     if (every <= 0 || this._probe !== null || this._finished) {
       return;
     }
@@ -175,23 +136,39 @@ export class ExecutionWatch {
   }
 
   /**
-   * Read the final result from the server, tolerating the races between the
-   * document update and the result becoming readable.
+   * Conclude: from the server's result when it keeps one (tolerating the
+   * races between the document update and the result becoming readable),
+   * else from the document.
    */
   private async _settle(): Promise<void> {
-    if (this._settling || this._finished) {
+    if (this._settling || this._finished || !this._submission) {
+      return;
+    }
+    const { backend, kernelId } = this._options;
+    const submission = this._submission;
+    if (
+      !backend.capabilities.finalResult ||
+      !backend.check ||
+      submission.requestId === null
+    ) {
+      if (this._observer.ended && this._observer.cell) {
+        this._finish(outcomeFromDocument(this._observer.cell));
+      }
       return;
     }
     this._settling = true;
-    const { backend, kernelId, submission } = this._options;
     try {
-      for (let attempt = 0; attempt < 20 && !this._finished; attempt++) {
+      for (
+        let attempt = 0;
+        attempt < Timings.settleAttempts && !this._finished;
+        attempt++
+      ) {
         let progress;
         try {
           progress = await backend.check(kernelId, submission);
         } catch {
-          if (isCompleteInDocument(this._cell)) {
-            this._finish(outcomeFromDocument(this._cell!));
+          if (this._observer.ended && showsRunEnd(this._observer.cell)) {
+            this._finish(outcomeFromDocument(this._observer.cell!));
           }
           // Unreachable and not done in the document: keep watching.
           return;
@@ -207,33 +184,34 @@ export class ExecutionWatch {
         this._options.onStatus?.(progress.status);
         if (
           progress.status !== 'running' ||
-          !isCompleteInDocument(this._cell)
+          !showsRunEnd(this._observer.cell)
         ) {
-          // Still waiting on the server. A queued request cannot be what the
-          // document shows as finished: that is an earlier run of the cell.
+          // Still waiting on the server. A queued submission cannot be what
+          // the document shows as finished: that is an earlier run.
           return;
         }
         // Running on the server but finished in the document: the document
         // is ahead of the server's bookkeeping by a moment.
-        await delay(50 * (attempt + 1));
+        await delay(Timings.settleStep * (attempt + 1));
       }
-      // Still listed as running: the monitor reports when it is gone.
+      // Still listed as running: the poller reports when it is gone.
     } finally {
       this._settling = false;
     }
   }
 
   private async _outcomeFromDocumentWhenComplete(): Promise<ExecutionOutcome> {
-    const grace = this._options.documentGraceMs ?? 5000;
+    const grace = this._options.documentGraceMs ?? Timings.documentGrace;
     const deadline = Date.now() + grace;
-    while (!isCompleteInDocument(this._cell) && Date.now() < deadline) {
+    while (!showsRunEnd(this._observer.cell) && Date.now() < deadline) {
       if (this._finished) {
         return { kind: 'consumed' };
       }
       await delay(100);
     }
-    if (this._cell && isCompleteInDocument(this._cell)) {
-      return outcomeFromDocument(this._cell);
+    const cell = this._observer.cell;
+    if (cell && showsRunEnd(cell)) {
+      return outcomeFromDocument(cell);
     }
     return { kind: 'consumed' };
   }
@@ -247,14 +225,14 @@ export class ExecutionWatch {
       clearTimeout(this._probe);
       this._probe = null;
     }
-    this._tracking.dispose();
-    this._options.notebook.changed.disconnect(this._onNotebookChanged, this);
-    this._cell?.changed.disconnect(this._onCellChanged, this);
+    this._tracking?.dispose();
+    this._observer.dispose();
     this._resolve(outcome);
   }
 
-  private _cell: ISharedCell | undefined;
-  private _tracking: { dispose(): void };
+  private _observer: RunEndObserver;
+  private _submission: ISubmission | null = null;
+  private _tracking: { dispose(): void } | null = null;
   private _resolve!: (outcome: WatchOutcome) => void;
   private _settling = false;
   private _finished = false;

@@ -17,33 +17,35 @@ import {
   type TranslationBundle
 } from '@jupyterlab/translation';
 import type { ISharedNotebook } from '@jupyter/ydoc';
-import {
-  BackendError,
-  type ExecutionOutcome,
-  type IExecutionBackend
-} from './backend/types';
+import { BackendError } from './backend/types';
 import { waitForDocumentId } from './documentid';
-import {
-  chooseExecutionPath,
-  type ClientPathReason,
-  type ExecutionPath
-} from './executionpath';
+import { chooseExecutionPath, type ExecutionPath } from './executionpath';
 import { ExecutionWatch, type WatchOutcome } from './executionwatch';
 import {
   reconcileWhenSettled,
   type ReconcileAction
 } from './reconcile/divergence';
-import type { RequestMonitor } from './requestmonitor';
+import type { ListingPoller } from './server/poller';
 import type { IHandoffSettings } from './settings';
 import { SubmissionQueue } from './submissionqueue';
-import type { ISubmissionEvent } from './tokens';
+import { Timings } from './timings';
+import type {
+  ClientPathReason,
+  ExecutionOutcome,
+  IExecutionBackend,
+  IExecutionBackendRegistry,
+  ISubmission,
+  ISubmissionEvent
+} from './tokens';
 
 type RunCellOptions = INotebookCellExecutor.IRunCellOptions;
 type SessionContext = NonNullable<RunCellOptions['sessionContext']>;
 
 export interface IHandoffExecutorOptions {
-  backend: IExecutionBackend;
-  monitor: RequestMonitor;
+  /** Which backend the server speaks. */
+  backends: Pick<IExecutionBackendRegistry, 'decide'>;
+  /** The per-kernel listing poller. */
+  poller: ListingPoller;
   settings: {
     readonly ready: Promise<void>;
     readonly current: Readonly<IHandoffSettings>;
@@ -52,7 +54,8 @@ export interface IHandoffExecutorOptions {
   onFallback?: (
     notebook: INotebookModel,
     reason: ClientPathReason,
-    path: string
+    path: string,
+    hint: string | null
   ) => void;
   /** A submission of this tab changed phase. */
   onSubmission?: (event: ISubmissionEvent) => void;
@@ -88,17 +91,12 @@ export interface IHandoffExecutorOptions {
 export class HandoffExecutor implements INotebookCellExecutor {
   constructor(options: IHandoffExecutorOptions) {
     this._options = options;
-    this._trans = (options.translator ?? nullTranslator).load(
-      'jupyterlab_handoff'
-    );
+    const translator = options.translator ?? nullTranslator;
+    this._trans = translator.load('jupyterlab_handoff');
+    // The kernel guard dialogs are JupyterLab's own words: keep its
+    // translations of them.
+    this._stockTrans = translator.load('jupyterlab');
     this._clientRunCell = options.clientRunCell ?? stockRunCell;
-  }
-
-  /**
-   * Forget whether the server offers the endpoint, e.g. after a reconnect.
-   */
-  resetBackendAvailability(): void {
-    this._backendAvailable = null;
   }
 
   async runCell(options: RunCellOptions): Promise<boolean> {
@@ -148,7 +146,7 @@ export class HandoffExecutor implements INotebookCellExecutor {
         options,
         sessionContext,
         kernelId,
-        path.documentId,
+        path,
         ticket
       );
     } finally {
@@ -169,7 +167,8 @@ export class HandoffExecutor implements INotebookCellExecutor {
     this._options.onFallback?.(
       options.notebook,
       reason,
-      options.sessionContext?.path ?? ''
+      options.sessionContext?.path ?? '',
+      reason === 'no-backend' ? this._installHint : null
     );
     return this._clientRunCell(options);
   }
@@ -181,7 +180,7 @@ export class HandoffExecutor implements INotebookCellExecutor {
     return chooseExecutionPath({
       enabled: this._options.settings.current.serverSideExecution,
       collaborative: !!options.notebook.collaborative,
-      backendAvailable: () => this._isBackendAvailable(kernelId),
+      backend: () => this._backend(kernelId),
       documentId: async () => {
         // Wait once per notebook; after a timeout, later cells only look.
         const notebook = options.notebook;
@@ -189,7 +188,7 @@ export class HandoffExecutor implements INotebookCellExecutor {
           notebook.sharedModel,
           this._noDocumentId.has(notebook)
             ? 0
-            : (this._options.documentIdTimeoutMs ?? 5000)
+            : (this._options.documentIdTimeoutMs ?? Timings.documentId)
         );
         if (id === null) {
           this._noDocumentId.add(notebook);
@@ -199,21 +198,30 @@ export class HandoffExecutor implements INotebookCellExecutor {
     });
   }
 
-  private async _isBackendAvailable(kernelId: string): Promise<boolean> {
-    if (this._backendAvailable === null) {
-      try {
-        this._backendAvailable =
-          await this._options.backend.isAvailable(kernelId);
-      } catch (reason) {
-        // Unreachable now: decide again next time instead of caching.
-        console.warn(
-          '@jupyterlab-handoff/extension: could not probe the server',
-          reason
-        );
-        return false;
+  private async _backend(
+    kernelId: string
+  ): Promise<IExecutionBackend | ClientPathReason> {
+    try {
+      const decision = await this._options.backends.decide(kernelId);
+      switch (decision.kind) {
+        case 'backend':
+          return decision.backend;
+        case 'unsupported':
+          return 'unsupported-backend';
+        case 'unknown':
+          return 'unknown-backend';
+        case 'none':
+          this._installHint = decision.installHint;
+          return 'no-backend';
       }
+    } catch (reason) {
+      // Unreachable now: the registry asks again; this cell runs here.
+      console.warn(
+        '@jupyterlab-handoff/extension: could not probe the server',
+        reason
+      );
+      return 'server-unreachable';
     }
-    return this._backendAvailable === true;
   }
 
   /**
@@ -224,7 +232,7 @@ export class HandoffExecutor implements INotebookCellExecutor {
     options: RunCellOptions,
     sessionContext: SessionContext
   ): Promise<'ready' | 'blocked' | 'no-kernel'> {
-    const trans = this._trans;
+    const trans = this._stockTrans;
     if (sessionContext.isTerminating) {
       await showDialog({
         title: trans.__('Kernel Terminating'),
@@ -265,10 +273,11 @@ export class HandoffExecutor implements INotebookCellExecutor {
     options: RunCellOptions,
     sessionContext: SessionContext,
     kernelId: string,
-    documentId: string,
+    path: Extract<ExecutionPath, { path: 'server' }>,
     ticket: { release(): void }
   ): Promise<boolean> {
     const { cell, notebook, notebookConfig } = options;
+    const { backend, documentId } = path;
     const model = cell.model as ICodeCellModel;
     const code = model.sharedModel.getSource();
     const cellId = model.sharedModel.getId();
@@ -299,9 +308,27 @@ export class HandoffExecutor implements INotebookCellExecutor {
     };
     this._options.onSubmission?.({ ...event, phase: 'submitting' });
 
-    let submission;
+    // Watch the document from before the POST: the end of a short run can
+    // arrive before the server's answer does.
+    let lastStatus: string | null = null;
+    const watch = new ExecutionWatch({
+      backend,
+      poller: this._options.poller,
+      kernelId,
+      notebook: notebook.sharedModel as ISharedNotebook,
+      cellId,
+      onStatus: status => {
+        if (status !== 'gone' && status !== lastStatus) {
+          lastStatus = status;
+          this._options.onSubmission?.({ ...event, phase: 'accepted', status });
+        }
+      }
+    });
+    // With the queue in the tab, the next cell waits until this one is over.
+    const tabQueue = backend.capabilities.queue === 'tab';
+    let submission: ISubmission;
     try {
-      submission = await this._options.backend.submit({
+      submission = await backend.submit({
         kernelId,
         code,
         cellId,
@@ -313,28 +340,17 @@ export class HandoffExecutor implements INotebookCellExecutor {
         recordTiming: !!notebookConfig.recordTiming
       });
     } catch (reason) {
+      watch.dispose();
       ticket.release();
       return this._fail(options, this._describeBackendError(reason), event);
     }
-    ticket.release();
+    if (!tabQueue) {
+      ticket.release();
+    }
     event.requestId = submission.requestId;
     this._options.onSubmission?.({ ...event, phase: 'accepted' });
+    watch.accepted(submission);
 
-    let lastStatus: string | null = null;
-    const watch = new ExecutionWatch({
-      backend: this._options.backend,
-      monitor: this._options.monitor,
-      kernelId,
-      submission,
-      notebook: notebook.sharedModel as ISharedNotebook,
-      cellId,
-      onStatus: status => {
-        if (status !== 'gone' && status !== lastStatus) {
-          lastStatus = status;
-          this._options.onSubmission?.({ ...event, phase: 'accepted', status });
-        }
-      }
-    });
     const release = this._followLifecycle(sessionContext, watch);
     let outcome: WatchOutcome;
     try {
@@ -342,6 +358,8 @@ export class HandoffExecutor implements INotebookCellExecutor {
     } finally {
       release();
     }
+    // Conclude before the next cell of a tab-fed queue may go: a failure
+    // must stop it first.
     return this._conclude(options, outcome, event);
   }
 
@@ -625,9 +643,10 @@ export class HandoffExecutor implements INotebookCellExecutor {
 
   private _options: IHandoffExecutorOptions;
   private _trans: TranslationBundle;
+  private _stockTrans: TranslationBundle;
+  private _installHint: string | null = null;
   private _clientRunCell: (options: RunCellOptions) => Promise<boolean>;
   private _queue = new SubmissionQueue<INotebookModel>();
-  private _backendAvailable: boolean | null = null;
   private _noDocumentId = new WeakSet<INotebookModel>();
   /** Cells waiting for their turn in the submission queue, per notebook. */
   private _waiting = new WeakMap<INotebookModel, Set<RunCellOptions>>();

@@ -1,8 +1,6 @@
 /**
- * The in-flight model, its listing reader, and the 'while you were away'
- * helpers.
+ * The in-flight model, its service and the 'while you were away' helpers.
  */
-export * from './listings';
 export * from './model';
 export * from './summary';
 export * from './unseen';

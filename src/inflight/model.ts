@@ -5,9 +5,9 @@
  * keyed by notebook key and cell id:
  *
  * - the shared document: each code cell's `execution_state`,
- *   `execution_count` and the `jupyter_server_nbmodel` metadata the server
- *   sets when it starts a request and deletes when it ends it;
- * - the server's list of requests in flight (`GET /api/kernels/{id}/execute`);
+ *   `execution_count` and the backend's mark (`readCellMark`), which the
+ *   server sets when it starts a request and removes when it ends it;
+ * - the server's list of requests in flight (`listInFlight`);
  * - this tab's own submissions.
  *
  * A second browser that submitted nothing derives the same states from the
@@ -15,6 +15,7 @@
  * cells are only flagged, and `clearStale` tells the caller which cells to
  * reset once the user asked for it.
  */
+import { Timings } from '../timings';
 import type {
   CellChange,
   ISharedCell,
@@ -24,61 +25,25 @@ import type {
 } from '@jupyter/ydoc';
 import type { IDisposable } from '@lumino/disposable';
 import { Signal, type ISignal } from '@lumino/signaling';
-import type { IInFlightRequest, RequestStatus } from '../backend/types';
+import type {
+  ICellMark,
+  IInFlightChange,
+  IInFlightCounts,
+  IInFlightEntry,
+  IInFlightModel,
+  IInFlightRequest,
+  InFlightSource,
+  InFlightState,
+  RequestStatus
+} from '../tokens';
 
-/**
- * The cell metadata key jupyter-server-nbmodel sets while it runs a request.
- */
-export const NBMODEL_METADATA_KEY = 'jupyter_server_nbmodel';
-
-/**
- * Where a cell's execution stands, as far as the model can tell.
- *
- * - `queued`: waiting on the server (or submitted by this tab, not started);
- * - `running`: running on the server (or in a tab, when the server does not
- *   list it and the kernel is busy);
- * - `input`: waiting for stdin;
- * - `stale`: the document says running, but the server has no such request
- *   and the kernel is idle (or gone).
- */
-export type InFlightState = 'queued' | 'running' | 'input' | 'stale';
-
-/**
- * Which source decided the state of an entry.
- */
-export type InFlightSource = 'listing' | 'submission' | 'document';
-
-/**
- * One cell with an execution in flight (or a stale one).
- */
-export interface IInFlightEntry {
-  /** The notebook key given to `addNotebook`. */
-  readonly key: string;
-  readonly cellId: string;
-  readonly state: InFlightState;
-  /** When the model first saw the cell in this state (`now()` time, ms). */
-  readonly since: number;
-  /** When the model first saw this execution at all, in any state. */
-  readonly firstSeen: number;
-  /** The kernel the notebook runs on (or the request's kernel). */
-  readonly kernelId: string | null;
-  /** The server request, when known. */
-  readonly requestId: string | null;
-  /** Whether this tab submitted it. */
-  readonly ours: boolean;
-  /** Which source decided the state. */
-  readonly source: InFlightSource;
-}
-
-/**
- * How many cells are in each state.
- */
-export interface IInFlightCounts {
-  queued: number;
-  running: number;
-  input: number;
-  stale: number;
-}
+export type {
+  IInFlightChange,
+  IInFlightCounts,
+  IInFlightEntry,
+  InFlightSource,
+  InFlightState
+} from '../tokens';
 
 /**
  * A change in one of this tab's submissions, keyed by notebook key (the
@@ -89,7 +54,7 @@ export interface ISubmissionInput {
   cellId: string;
   kernelId: string;
   requestId: string | null;
-  phase: 'submitting' | 'accepted' | 'finished';
+  phase: 'waiting' | 'submitting' | 'accepted' | 'finished';
   /**
    * With `accepted`: the request's status as this tab's poll of it last
    * read it (the server's listing does not report stdin prompts).
@@ -105,14 +70,12 @@ export interface IStaleCell {
   cellId: string;
 }
 
-/**
- * The payload of `changed`: the notebooks whose entries changed.
- */
-export interface IInFlightChange {
-  keys: string[];
-}
-
 export interface IInFlightModelOptions {
+  /**
+   * The backend's mark on a running cell (`IExecutionBackend.readCellMark`);
+   * none by default. Call `resync()` when it changes.
+   */
+  readMark?: (cell: ISharedCodeCell) => ICellMark | null;
   /** The clock, in ms; `Date.now` by default. */
   now?: () => number;
   /**
@@ -127,10 +90,25 @@ export interface IInFlightModelOptions {
 /**
  * The model of server-side executions of every open notebook.
  */
-export class InFlightModel implements IDisposable {
+export class InFlightModel implements IInFlightModel, IDisposable {
   constructor(options: IInFlightModelOptions = {}) {
     this._now = options.now ?? Date.now;
-    this._grace = options.staleGraceMs ?? 1000;
+    this._grace = options.staleGraceMs ?? Timings.staleGrace;
+    this._readMark = options.readMark ?? (() => null);
+  }
+
+  /**
+   * Read the backend's marks again with a new reader (the backend was
+   * decided after the notebooks opened).
+   */
+  resync(readMark: (cell: ISharedCodeCell) => ICellMark | null): void {
+    this._readMark = readMark;
+    for (const nb of this._notebooks.values()) {
+      for (const rec of nb.cells.values()) {
+        this._onCellChanged(nb, rec);
+      }
+    }
+    this._update(this._notebooks.values(), 'document');
   }
 
   /**
@@ -271,7 +249,7 @@ export class InFlightModel implements IDisposable {
       for (const requests of kernel.listing?.values() ?? []) {
         for (const request of requests) {
           if (request.status !== 'queued') {
-            // nbmodel may keep listing a request lost in a restart.
+            // A server may keep listing a request lost in a restart.
             this._end(request.requestId);
           }
         }
@@ -372,10 +350,11 @@ export class InFlightModel implements IDisposable {
     const now = this._now();
     const own = nb.own.get(event.cellId);
     switch (event.phase) {
+      case 'waiting':
       case 'submitting':
       case 'accepted': {
         if (
-          event.phase === 'submitting' ||
+          event.phase !== 'accepted' ||
           !own ||
           own.finished ||
           (own.requestId !== null && own.requestId !== event.requestId)
@@ -428,8 +407,8 @@ export class InFlightModel implements IDisposable {
    *
    * The model stops flagging them until their document state changes, and
    * returns them: the caller must reset them in the document (set
-   * `executionState` to `idle` and delete the `jupyter_server_nbmodel`
-   * metadata). The model itself never writes to the document.
+   * `executionState` to `idle` and clear the backend's mark). The model
+   * itself never writes to the document.
    */
   clearStale(key?: string): IStaleCell[] {
     const cleared: IStaleCell[] = [];
@@ -616,12 +595,9 @@ export class InFlightModel implements IDisposable {
     rec.stateRunning = cell.executionState === 'running';
     const count = cell.execution_count;
     rec.count = typeof count === 'number' ? count : null;
-    const meta = cell.getMetadata(NBMODEL_METADATA_KEY) as
-      { requestId?: unknown; kernelId?: unknown } | undefined;
-    rec.serverRequestId =
-      meta && typeof meta.requestId === 'string' ? meta.requestId : null;
-    rec.serverKernelId =
-      meta && typeof meta.kernelId === 'string' ? meta.kernelId : null;
+    const mark = this._readMark(cell);
+    rec.serverRequestId = mark?.requestId ?? null;
+    rec.serverKernelId = mark?.kernelId ?? null;
   }
 
   /**
@@ -1097,6 +1073,7 @@ export class InFlightModel implements IDisposable {
 
   private _now: () => number;
   private _grace: number;
+  private _readMark: (cell: ISharedCodeCell) => ICellMark | null;
   private _notebooks = new Map<string, INotebookRecord>();
   private _kernels = new Map<string, IKernelRecord>();
   private _ended = new Set<string>();
@@ -1138,7 +1115,7 @@ interface ICellRecord {
   /** Running only because a move dropped `execution_state`. */
   carried: boolean;
   count: number | null;
-  /** `jupyter_server_nbmodel.requestId`: the server started this request. */
+  /** The backend's mark: the server started this request. */
   serverRequestId: string | null;
   serverKernelId: string | null;
   /** When the server's metadata last changed. */
