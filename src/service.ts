@@ -8,7 +8,7 @@ import type { ISettingRegistry } from '@jupyterlab/settingregistry';
 import type { ITranslator } from '@jupyterlab/translation';
 import { Signal } from '@lumino/signaling';
 import { BackendRegistry } from './backend/registry';
-import { HandoffExecutor } from './executor';
+import { HandoffExecutor } from './execution/executor';
 import { ListingPoller } from './server/poller';
 import { HandoffSettingsModel, SETTINGS_PLUGIN_ID } from './settings';
 import type {

@@ -1,4 +1,4 @@
-import { chooseExecutionPath } from '../executionpath';
+import { chooseExecutionPath } from '../execution/executionpath';
 import type { IExecutionBackend } from '../tokens';
 
 const BACKEND = { id: 'test' } as IExecutionBackend;

@@ -3,8 +3,8 @@ import type { INbmodelSubmission as ISubmission } from '../backend/nbmodel';
 import {
   outcomeFromDocument,
   showsRunEnd as isCompleteInDocument
-} from '../completion';
-import { ExecutionWatch } from '../executionwatch';
+} from '../execution/completion';
+import { ExecutionWatch } from '../execution/executionwatch';
 import { ListingPoller } from '../server/poller';
 import {
   codeCell,

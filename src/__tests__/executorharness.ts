@@ -13,7 +13,7 @@ import {
 import type * as nbformat from '@jupyterlab/nbformat';
 import { KernelError, type INotebookCellExecutor } from '@jupyterlab/notebook';
 import { Signal } from '@lumino/signaling';
-import { HandoffExecutor, type IHandoffExecutorOptions } from '../executor';
+import { HandoffExecutor, type IHandoffExecutorOptions } from '../execution/executor';
 import { ListingPoller } from '../server/poller';
 import { DEFAULT_SETTINGS, type IHandoffSettings } from '../settings';
 import type { BackendDecision, ISubmissionEvent } from '../tokens';

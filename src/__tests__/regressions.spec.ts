@@ -3,7 +3,7 @@
  * The comment above each test says what the bug was.
  */
 import { YNotebook } from '@jupyter/ydoc';
-import { ExecutionWatch } from '../executionwatch';
+import { ExecutionWatch } from '../execution/executionwatch';
 import { ListingPoller } from '../server/poller';
 import {
   FakeServer,

@@ -1,4 +1,4 @@
-import { SubmissionQueue } from '../submissionqueue';
+import { SubmissionQueue } from '../execution/submissionqueue';
 
 /** Let every pending microtask and timer callback run. */
 function flush(): Promise<void> {

@@ -8,7 +8,7 @@ import type {
 import { Notification } from '@jupyterlab/apputils';
 import { INotebookCellExecutor } from '@jupyterlab/notebook';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
-import { FallbackNotices } from '../fallbacknotices';
+import { FallbackNotices } from '../execution/fallbacknotices';
 import { Timings } from '../timings';
 import { IServerExecution, type ClientPathReason } from '../tokens';
 

@@ -15,7 +15,7 @@ import type {
   ISharedNotebook,
   NotebookChange
 } from '@jupyter/ydoc';
-import type { ExecutionOutcome } from './tokens';
+import type { ExecutionOutcome } from '../tokens';
 
 /**
  * Whether a shared cell shows the end of a run: idle, with a count. Only

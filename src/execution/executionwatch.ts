@@ -11,19 +11,20 @@
  * - with neither, the document's end is the outcome.
  */
 import type { ISharedNotebook } from '@jupyter/ydoc';
+import type { ISessionContext } from '@jupyterlab/apputils';
 import {
   outcomeFromDocument,
   RunEndObserver,
   showsRunEnd,
   type RunEndEvent
 } from './completion';
-import type { ListingPoller, TrackedStatus } from './server/poller';
-import { Timings } from './timings';
+import type { ListingPoller, TrackedStatus } from '../server/poller';
+import { Timings } from '../timings';
 import type {
   ExecutionOutcome,
   IExecutionBackend,
   ISubmission
-} from './tokens';
+} from '../tokens';
 
 /**
  * How a watched execution ended, as far as this tab can tell.
@@ -241,4 +242,36 @@ export class ExecutionWatch {
 
 function delay(ms: number): Promise<void> {
   return new Promise(resolve => setTimeout(resolve, ms));
+}
+
+/**
+ * Stop waiting when the kernel restarts, dies or is replaced: the server
+ * run is gone with it. Returns the disconnector.
+ */
+export function followLifecycle(
+  sessionContext: Pick<
+    ISessionContext,
+    'statusChanged' | 'kernelChanged' | 'disposed'
+  >,
+  watch: Pick<ExecutionWatch, 'stop'>
+): () => void {
+  const onStatus = (_: unknown, status: string) => {
+    if (
+      status === 'restarting' ||
+      status === 'autorestarting' ||
+      status === 'dead'
+    ) {
+      watch.stop(status);
+    }
+  };
+  const onKernelChanged = () => watch.stop('kernel-changed');
+  const onDisposed = () => watch.stop('closed');
+  sessionContext.statusChanged.connect(onStatus);
+  sessionContext.kernelChanged.connect(onKernelChanged);
+  sessionContext.disposed.connect(onDisposed);
+  return () => {
+    sessionContext.statusChanged.disconnect(onStatus);
+    sessionContext.kernelChanged.disconnect(onKernelChanged);
+    sessionContext.disposed.disconnect(onDisposed);
+  };
 }

@@ -1,7 +1,7 @@
 /**
  * The choice between running a cell on the server and running it in the tab.
  */
-import type { ClientPathReason, IExecutionBackend } from './tokens';
+import type { ClientPathReason, IExecutionBackend } from '../tokens';
 
 export type { ClientPathReason };
 
