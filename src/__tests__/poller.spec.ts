@@ -253,26 +253,45 @@ describe('ListingPoller', () => {
     expect(fake.listInFlight).toHaveBeenCalledTimes(2);
   });
 
-  it('stands by while the page is hidden', async () => {
+  it('defers reads nobody waits on while the page is hidden', async () => {
     const fake = fakeBackend();
+    let hidden = true;
     monitor = new ListingPoller({
       backend: () => fake.backend,
       minMs: 10,
       maxMs: 40,
       standby: () => hidden
     });
-    let hidden = false;
     fake.set([request('r1')]);
-    monitor.track('k1', 'r1', () => undefined);
-    await jest.advanceTimersByTimeAsync(100);
-    const calls = fake.listInFlight.mock.calls.length;
-    expect(calls).toBeGreaterThan(0);
-    hidden = true;
+    monitor.refresh('k1', true);
     await jest.advanceTimersByTimeAsync(2000);
-    expect(fake.listInFlight.mock.calls.length).toBe(calls);
+    expect(fake.listInFlight).not.toHaveBeenCalled();
     hidden = false;
     await jest.advanceTimersByTimeAsync(100);
-    expect(fake.listInFlight.mock.calls.length).toBeGreaterThan(calls);
+    expect(fake.listInFlight).toHaveBeenCalledTimes(1);
+  });
+
+  it("keeps following this tab's own runs while the page is hidden", async () => {
+    const fake = fakeBackend();
+    const hidden = true;
+    monitor = new ListingPoller({
+      backend: () => fake.backend,
+      minMs: 10,
+      maxMs: 40,
+      standby: () => hidden
+    });
+    const seen: TrackedStatus[] = [];
+    fake.set([request('r1')]);
+    const tracking = monitor.track('k1', 'r1', status => seen.push(status));
+    await jest.advanceTimersByTimeAsync(100);
+    fake.set([]);
+    await jest.advanceTimersByTimeAsync(100);
+    expect(seen).toContain('gone');
+    tracking.dispose();
+    const calls = fake.listInFlight.mock.calls.length;
+    monitor.refresh('k1');
+    await jest.advanceTimersByTimeAsync(2000);
+    expect(fake.listInFlight.mock.calls.length).toBe(calls);
   });
 
   it('emits each listing and keeps kernels apart', async () => {

@@ -4,8 +4,9 @@
  *
  * It polls while somebody tracks a request of the kernel (this tab's runs):
  * every `minMs` after a change, backing off to `maxMs` while nothing
- * changes, with exponential backoff while the server cannot be reached, and
- * standing by while the page is hidden. `refresh()` reads once more soon
+ * changes, with exponential backoff while the server cannot be reached.
+ * Reads nobody waits on (for the indicator) stand by while the page is
+ * hidden; this tab's own runs are followed hidden or not. `refresh()` reads once more soon
  * (a notebook opened or reconnected, the in-flight model needs fresh facts),
  * also when nothing is tracked. A 404 or 405 **from the listing route**
  * stops the kernel's poller for good (until `reset`): the server has no
@@ -197,7 +198,15 @@ export class ListingPoller implements IDisposable {
           auto: false,
           factory: () => this._read(kernelId, created),
           frequency: { interval: this._min, max: this._max, backoff: true },
-          standby: this._standby,
+          // While this tab waits on a run of the kernel it keeps polling,
+          // hidden or not: it is the only one to end those runs' `[*]` when
+          // the server drops them (an interrupt from another browser).
+          standby: () =>
+            created.watchers.size > 0
+              ? 'never'
+              : typeof this._standby === 'function'
+                ? this._standby()
+                : this._standby,
           name: `@jupyterlab-handoff/extension:listing:${kernelId}`
         }),
         watchers: new Map(),
