@@ -16,6 +16,12 @@
  * reset once the user asked for it.
  */
 import { Timings } from '../timings';
+import {
+  confirms,
+  deriveCell,
+  type IDerivation,
+  type NeedReason
+} from './derive';
 import type {
   CellChange,
   ISharedCell,
@@ -32,8 +38,6 @@ import type {
   IInFlightEntry,
   IInFlightModel,
   IInFlightRequest,
-  InFlightSource,
-  InFlightState,
   RequestStatus
 } from '../tokens';
 
@@ -531,6 +535,7 @@ export class InFlightModel implements IInFlightModel, IDisposable {
           cell,
           onChanged: null,
           stateRunning: false,
+          busy: false,
           carried: false,
           count: null,
           serverRequestId: null,
@@ -592,7 +597,9 @@ export class InFlightModel implements IInFlightModel, IDisposable {
    */
   private _read(rec: ICellRecord): void {
     const cell = rec.cell;
-    rec.stateRunning = cell.executionState === 'running';
+    const state = cell.executionState as string;
+    rec.busy = state === 'busy';
+    rec.stateRunning = state === 'running' || rec.busy;
     const count = cell.execution_count;
     rec.count = typeof count === 'number' ? count : null;
     const mark = this._readMark(cell);
@@ -607,6 +614,7 @@ export class InFlightModel implements IInFlightModel, IDisposable {
    */
   private _onCellChanged(nb: INotebookRecord, rec: ICellRecord): boolean {
     const before = {
+      busy: rec.busy,
       stateRunning: rec.stateRunning,
       count: rec.count,
       serverRequestId: rec.serverRequestId,
@@ -615,6 +623,7 @@ export class InFlightModel implements IInFlightModel, IDisposable {
     this._read(rec);
     if (
       before.stateRunning === rec.stateRunning &&
+      before.busy === rec.busy &&
       before.count === rec.count &&
       before.serverRequestId === rec.serverRequestId
     ) {
@@ -799,161 +808,76 @@ export class InFlightModel implements IInFlightModel, IDisposable {
   }
 
   /**
-   * The state of one cell from the three sources.
-   *
-   * 1. The listing wins: it is the only source that tells queued, running
-   *    and input apart (a `queued` request the document shows started counts
-   *    as running).
-   * 2. Then this tab's submission: queued until the server's metadata names
-   *    its request, running after.
-   * 3. Then the document. Running with the server's metadata is running;
-   *    running without it is queued, until a listing read after it started
-   *    does not list it: then it is stale if the kernel is idle, and running
-   *    (in some tab, outside the server) if the kernel is busy. Metadata
-   *    alone (a moved cell seen fresh) is running until a listing drops it.
-   *    Cells cut off by a restart, a death or an interrupt are not counted
-   *    until they can be flagged stale.
+   * The state of one cell: gather the facts, derive (`derive.ts`), apply
+   * the effects the derivation asks for.
    */
-  private _derive(nb: INotebookRecord, rec: ICellRecord): IDerived {
+  private _derive(nb: INotebookRecord, rec: ICellRecord): IDerivation {
     const kernel =
       nb.kernelId !== null ? this._kernels.get(nb.kernelId) : undefined;
     const serverRequest = this._serverRequest(nb, rec);
-    let own = nb.own.get(rec.id);
-    if (own?.requestId && this._ended.has(own.requestId)) {
+    const own = nb.own.get(rec.id);
+    const listed = this._listed(nb, rec.id, kernel);
+    const derived = deriveCell({
+      doc: {
+        active: this._isActive(nb, rec),
+        stateRunning: rec.stateRunning,
+        busy: rec.busy,
+        carried: rec.carried,
+        serverRequest,
+        serverRequestEnded:
+          serverRequest !== null && this._ended.has(serverRequest),
+        serverSince: rec.serverSince,
+        activeSince: rec.activeSince,
+        initial: rec.initial,
+        orphaned: rec.orphaned,
+        orphanedAt: rec.orphanedAt,
+        dismissed: rec.dismissed,
+        stale: rec.stale
+      },
+      own: own && {
+        ...own,
+        ended: !!own.requestId && this._ended.has(own.requestId)
+      },
+      kernel: kernel && {
+        status: kernel.status,
+        hasListing: kernel.listing !== null,
+        listedAt: kernel.listedAt,
+        idleAtListing: kernel.idleAtListing,
+        listed,
+        ownListed:
+          !!listed &&
+          own?.requestId !== null &&
+          own !== undefined &&
+          this._listedRequests(nb, rec.id, kernel).some(
+            request => request.requestId === own.requestId
+          )
+      },
+      hasKernel: nb.kernelId !== null,
+      grace: this._grace
+    });
+    if (derived.settleOwn && own) {
       // The document showed its end before the executor reported it.
       own.finished = true;
       own.settling = true;
     }
-    const ownActive = own !== undefined && !own.settling && !own.finished;
-
-    const listed = this._listed(nb, rec.id, kernel);
-    if (listed) {
-      let state: InFlightState = listed.status;
-      if (state === 'queued' && serverRequest === listed.requestId) {
-        // The listing was read before the server started it.
-        state = 'running';
-      }
-      if (
-        state === 'running' &&
-        ownActive &&
-        own!.status === 'input' &&
-        own!.requestId === listed.requestId
-      ) {
-        // The listing does not report stdin prompts; this tab's poll does.
-        state = 'input';
-      }
-      return {
-        state,
-        requestId: listed.requestId,
-        kernelId: listed.kernelId,
-        ours:
-          ownActive &&
-          (own!.requestId === null ||
-            this._listedRequests(nb, rec.id, kernel).some(
-              request => request.requestId === own!.requestId
-            )),
-        source: 'listing',
-        need: null
-      };
-    }
-
-    if (own && ownActive) {
-      const started =
-        serverRequest !== null &&
-        !this._ended.has(serverRequest) &&
-        (own.requestId !== null
-          ? serverRequest === own.requestId
-          : rec.serverSince > own.at);
-      let state: InFlightState = started ? 'running' : 'queued';
-      if (own.status === 'input' || (own.status === 'running' && !started)) {
-        state = own.status;
-      }
-      return {
-        state,
-        requestId: own.requestId,
-        kernelId: own.kernelId,
-        ours: true,
-        source: 'submission',
-        need: null
-      };
-    }
-
-    if (!this._isActive(nb, rec) || rec.dismissed) {
-      return NOTHING;
-    }
-    own = nb.own.get(rec.id);
-    if (own) {
-      // This tab's executor is settling it: wait for its write or a listing.
-      return { ...NOTHING, need: 'other' };
-    }
-
-    const status = kernel?.status;
-    const idle = status === 'idle';
-    const document = (
-      state: InFlightState,
-      need: NeedReason | null = null
-    ): IDerived => ({
-      state,
-      requestId: serverRequest,
-      kernelId: null,
-      ours: false,
-      source: 'document',
-      need
-    });
-    const stale = (): IDerived => {
+    if (derived.stale) {
       // Sticky until the cell's document state changes or the user clears.
       rec.stale = true;
-      return document('stale');
-    };
-
-    if (rec.stale) {
-      return stale();
     }
-    if (rec.orphaned === 'hard') {
-      return idle || status === 'dead' || nb.kernelId === null
-        ? stale()
-        : NOTHING;
-    }
-    if (!rec.stateRunning && !rec.carried) {
-      // Active through the server's metadata only (a moved cell seen
-      // fresh): running until a listing says the request is over.
-      return document('running', kernel?.listing ? 'grace' : 'other');
-    }
-    const soft = rec.orphaned === 'soft';
-    const unconfirmed = soft
-      ? NOTHING
-      : document(serverRequest !== null ? 'running' : 'queued');
-    if (!kernel || kernel.listing === null) {
-      return { ...unconfirmed, need: 'other' };
-    }
-    const since = soft ? rec.orphanedAt : rec.activeSince;
-    if (!this._confirms(kernel, since, rec.initial && !soft)) {
-      return { ...unconfirmed, need: 'grace' };
-    }
-    if (kernel.idleAtListing && idle) {
-      return stale();
-    }
-    // Not on the server while the kernel works: a run outside the server
-    // (a tab in stock mode), or the kernel settles after an interrupt.
-    return soft ? { ...NOTHING, need: 'other' } : document('running', 'other');
+    return derived;
   }
 
-  /**
-   * Whether the kernel's listing was read late enough to prove something
-   * about a cell that became active at `since`. A cell already active when
-   * the notebook opened needs no grace.
-   */
   private _confirms(
     kernel: IKernelRecord,
     since: number,
     initial: boolean
   ): boolean {
-    if (kernel.listing === null) {
-      return false;
-    }
-    return initial
-      ? kernel.listedAt >= since
-      : kernel.listedAt >= since + this._grace;
+    return confirms(
+      { hasListing: kernel.listing !== null, listedAt: kernel.listedAt },
+      since,
+      initial,
+      this._grace
+    );
   }
 
   /**
@@ -1082,36 +1006,14 @@ export class InFlightModel implements IInFlightModel, IDisposable {
   private _listingNeeded = new Signal<this, string>(this);
 }
 
-/**
- * Why a fresh listing would help: only time is missing (`grace`), or the
- * kernel's state or a missing listing (`other`).
- */
-type NeedReason = 'grace' | 'other';
-
-interface IDerived {
-  state: InFlightState | null;
-  requestId: string | null;
-  kernelId: string | null;
-  ours: boolean;
-  source: InFlightSource;
-  need: NeedReason | null;
-}
-
-const NOTHING: IDerived = {
-  state: null,
-  requestId: null,
-  kernelId: null,
-  ours: false,
-  source: 'document',
-  need: null
-};
-
 interface ICellRecord {
   id: string;
   cell: ISharedCodeCell;
   onChanged: ((cell: ISharedCell, change: CellChange) => void) | null;
-  /** `execution_state` is `running` in the document. */
+  /** `execution_state` is `running` or `busy` in the document. */
   stateRunning: boolean;
+  /** `execution_state` is `busy` (a backend whose document says only busy). */
+  busy: boolean;
   /** Running only because a move dropped `execution_state`. */
   carried: boolean;
   count: number | null;
