@@ -13,10 +13,17 @@ import {
 import type * as nbformat from '@jupyterlab/nbformat';
 import { KernelError, type INotebookCellExecutor } from '@jupyterlab/notebook';
 import { Signal } from '@lumino/signaling';
-import { HandoffExecutor, type IHandoffExecutorOptions } from '../execution/executor';
+import {
+  HandoffExecutor,
+  type IHandoffExecutorOptions
+} from '../execution/executor';
 import { ListingPoller } from '../server/poller';
 import { DEFAULT_SETTINGS, type IHandoffSettings } from '../settings';
-import type { BackendDecision, ISubmissionEvent } from '../tokens';
+import type {
+  BackendDecision,
+  IExecutionBackend,
+  ISubmissionEvent
+} from '../tokens';
 import { FakeServer, syncDocs, track } from './fakes';
 
 export type RunCellOptions = INotebookCellExecutor.IRunCellOptions;
@@ -54,6 +61,8 @@ export function setupExecutor(
   options: {
     documentId?: string | null;
     executor?: Partial<IHandoffExecutorOptions>;
+    /** Another backend on the server's document (default: the fake nbmodel). */
+    backend?: (serverDoc: YNotebook) => IExecutionBackend;
   } = {}
 ) {
   const serverDoc = new YNotebook();
@@ -86,8 +95,9 @@ export function setupExecutor(
   }
 
   const server = new FakeServer(serverDoc);
+  const backend = options.backend?.(serverDoc) ?? server;
   const poller = new ListingPoller({
-    backend: () => server,
+    backend: () => backend,
     minMs: 10,
     maxMs: 20,
     standby: 'never'
@@ -96,7 +106,7 @@ export function setupExecutor(
   const backends = {
     decide: jest.fn(async (_kernelId?: string): Promise<BackendDecision> => ({
       kind: 'backend',
-      backend: server
+      backend
     }))
   };
   const settings: {
@@ -177,6 +187,7 @@ export function setupExecutor(
     tabDoc,
     tabUpdates,
     server,
+    backend,
     backends,
     poller,
     settings,

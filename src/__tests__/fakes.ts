@@ -6,7 +6,11 @@
 import type * as nbformat from '@jupyterlab/nbformat';
 import { YCodeCell, YNotebook } from '@jupyter/ydoc';
 import * as Y from 'yjs';
-import { NbmodelBackend, NBMODEL_CAPABILITIES } from '../backend/nbmodel';
+import {
+  NbmodelBackend,
+  NBMODEL_CAPABILITIES,
+  NBMODEL_METADATA_KEY
+} from '../backend/nbmodel';
 import type {
   CancelReason,
   ExecutionOutcome,
@@ -271,6 +275,11 @@ export class FakeServer implements IExecutionBackend {
       cell.clearOutputs();
       cell.execution_count = null;
       cell.executionState = 'running';
+      // The mark nbmodel leaves while it runs a request.
+      cell.setMetadata(NBMODEL_METADATA_KEY, {
+        requestId,
+        kernelId: request.options.kernelId
+      });
     });
   }
 
@@ -306,6 +315,7 @@ export class FakeServer implements IExecutionBackend {
       this.doc.transact(() => {
         cell.execution_count = count;
         cell.executionState = 'idle';
+        cell.deleteMetadata(NBMODEL_METADATA_KEY);
       });
     }
     if (status === 'error') {
