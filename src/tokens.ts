@@ -351,9 +351,8 @@ export type ClientPathReason =
 /**
  * A change in the life of one server-side execution submitted by this tab.
  *
- * - `waiting`: run by the user, waiting for its turn in the tab's queue
- *   (backends whose queue is in the tab);
- * - `submitting`: being sent;
+ * - `submitting`: being sent (cells waiting for their turn in a tab-fed
+ *   queue are not submitted yet: the document shows them `[*]`);
  * - `accepted`: the server has it (`status` when the server reported one);
  * - `finished`: over (`success` says how).
  */
@@ -362,7 +361,7 @@ export interface ISubmissionEvent {
   cellId: string;
   kernelId: string;
   requestId: string | null;
-  phase: 'waiting' | 'submitting' | 'accepted' | 'finished';
+  phase: 'submitting' | 'accepted' | 'finished';
   success?: boolean;
   status?: RequestStatus;
 }

@@ -831,7 +831,6 @@ describe('InFlightModel', () => {
 
       handle.dispose();
       expect(emitted).toEqual([[PATH]]);
-      expect(model.notebooks()).toEqual([]);
       expect(model.entries()).toEqual([]);
       expect(model.counts()).toEqual(counts(0, 0, 0, 0));
 
