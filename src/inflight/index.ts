@@ -1,7 +1,6 @@
 /**
- * The in-flight model, its service and the 'while you were away' helpers.
+ * The in-flight model, its words and the unseen marks.
  */
 export * from './model';
 export * from './summary';
 export * from './unseen';
-export * from './whileaway';
