@@ -11,6 +11,7 @@ import {
   stateLabel,
   summaryText,
   summaryTooltip,
+  unsupportedText,
   type IInFlightCounts
 } from '../inflight';
 import { quietYjsWarnings } from './fakes';
@@ -80,6 +81,27 @@ describe('indicator words', () => {
     expect(summaryTooltip(counts({ stale: 1 }), true, trans)).toContain(
       'Stale:'
     );
+  });
+
+  it('says which backend runs the cells, and steps aside on an unsupported server', () => {
+    expect(
+      summaryTooltip(counts({ running: 1 }), true, trans, {
+        kind: 'backend',
+        label: 'jupyter-server-nbmodel'
+      })
+    ).toContain('Cells run through jupyter-server-nbmodel.');
+    expect(summaryTooltip(counts({}), true, trans, { kind: 'none' })).toContain(
+      'they run in this tab'
+    );
+    const aside = summaryTooltip(counts({ running: 2 }), true, trans, {
+      kind: 'unsupported',
+      label: 'jupyter-server-documents'
+    });
+    expect(aside).toContain(
+      'does not support this server (jupyter-server-documents) yet'
+    );
+    expect(aside).not.toContain('safe to close this tab');
+    expect(unsupportedText(trans)).toBe('Server not supported yet');
   });
 
   it('tells queued and running apart in labels and descriptions', () => {

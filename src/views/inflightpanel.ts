@@ -5,7 +5,7 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { runningIcon } from '@jupyterlab/ui-components';
 import { Widget } from '@lumino/widgets';
-import type { IInFlightEntry } from '../inflight/model';
+import type { IInFlightEntry } from '../tokens';
 import {
   formatElapsed,
   stateDescription,
