@@ -2,7 +2,7 @@
  * Divergence between the shared document and the backend's final result.
  *
  * The server is the only writer of a running cell. Once a run is over, the
- * backend's final result (nbmodel keeps every output message of the run) can
+ * backend's final result (when it keeps one: `finalResult`) can
  * show that the document missed something: updates lost on the way, or a
  * room rebuilt from disk mid-run. Then, and only for an idle cell showing
  * that run's count, the tab repairs by appending what is missing, or by one

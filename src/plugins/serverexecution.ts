@@ -9,8 +9,7 @@ import type {
 import { PageConfig } from '@jupyterlab/coreutils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator } from '@jupyterlab/translation';
-import { nbmodelFactory } from '../backend/nbmodel';
-import { serverDocumentsFactory } from '../backend/serverdocuments';
+import { BUILTIN_BACKENDS } from '../backend/builtin';
 import { ServerExecutionService } from '../service';
 import { SETTINGS_PLUGIN_ID } from '../settings';
 import { IExecutionBackendRegistry, IServerExecution } from '../tokens';
@@ -34,8 +33,7 @@ export const serverExecutionPlugin: JupyterFrontEndPlugin<IServerExecution> = {
       translator: translator ?? undefined,
       pageOption: name => PageConfig.getOption(name)
     });
-    service.backends.register(nbmodelFactory);
-    service.backends.register(serverDocumentsFactory);
+    BUILTIN_BACKENDS.forEach(factory => service.backends.register(factory));
     void service.connectSettings();
     return service;
   }

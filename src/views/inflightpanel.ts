@@ -11,6 +11,7 @@ import {
   stateDescription,
   stateLabel
 } from '../inflight/summary';
+import { Timings } from '../timings';
 import type { IInFlightExecutions } from '../tokens';
 
 export interface IInFlightPanelOptions {
@@ -274,7 +275,7 @@ export class InFlightPanel extends Widget {
       )) {
         span.textContent = formatElapsed(now - Number(span.dataset.since));
       }
-    }, 1000);
+    }, Timings.listClock);
   }
 
   private _stopClock(): void {
