@@ -86,6 +86,11 @@ describe('ExecutionWatch', () => {
       onStatus: s => statuses.push(s)
     });
     await until(() => statuses.includes('input'));
+    // Listings keep saying running meanwhile: the prompt stands until the
+    // next read of the request says otherwise.
+    const atPrompt = statuses.length;
+    await sleep(15);
+    expect(statuses.slice(atPrompt).filter(s => s === 'running')).toEqual([]);
     request.status = 'running';
     const since = statuses.length;
     await until(() => statuses.slice(since).includes('running'));

@@ -23,7 +23,8 @@ import { Timings } from '../timings';
 import type {
   ExecutionOutcome,
   IExecutionBackend,
-  ISubmission
+  ISubmission,
+  RequestStatus
 } from '../tokens';
 
 /**
@@ -114,7 +115,11 @@ export class ExecutionWatch {
     if (status === 'gone') {
       void this._settle();
     } else {
-      this._options.onStatus?.(status);
+      // A listing does not report stdin prompts: its "running" does not
+      // undo a prompt this watch read itself; only its next read does.
+      if (!(status === 'running' && this._read === 'input')) {
+        this._options.onStatus?.(status);
+      }
       if (status === 'running') {
         this._scheduleProbe();
       }
@@ -182,6 +187,7 @@ export class ExecutionWatch {
           }
           return;
         }
+        this._read = progress.status;
         this._options.onStatus?.(progress.status);
         if (
           progress.status !== 'running' ||
@@ -237,6 +243,8 @@ export class ExecutionWatch {
   private _resolve!: (outcome: WatchOutcome) => void;
   private _settling = false;
   private _finished = false;
+  /** The status this watch last read from the backend itself. */
+  private _read: RequestStatus | null = null;
   private _probe: ReturnType<typeof setTimeout> | null = null;
 }
 
