@@ -282,3 +282,31 @@ class _Hashable(SimpleNamespace):
 
     def __hash__(self):
         return id(self)
+
+
+async def test_the_room_keepalive_holds_a_room_on_the_same_record_of_runs():
+    from jupyterlab_handoff.keepalive import RoomKeepalive
+
+    deleted = []
+
+    class Server:
+        rooms = {}
+
+        async def delete_room(self, *, name=None, room=None):
+            deleted.append(name)
+
+    server = Server()
+    tracker = RunTracker()
+    RoomKeepalive(server, tracker, 0.05, logging.getLogger("test"))
+    await start(tracker)
+    deleting = asyncio.ensure_future(server.delete_room(name=ROOM))
+    await asyncio.sleep(0.1)
+    assert deleted == []
+    await end(tracker)
+    await asyncio.sleep(0.02)
+    assert deleted == []  # one grace period after the end
+    await asyncio.wait_for(deleting, 1)
+    assert deleted == [ROOM]
+    # A room with nothing running goes at once.
+    await server.delete_room(name="json:notebook:idle")
+    assert deleted == [ROOM, "json:notebook:idle"]
