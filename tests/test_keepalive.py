@@ -8,7 +8,7 @@ cleanup task awaits (and cancels when a client comes back).
 import asyncio
 import logging
 
-from jupyterlab_handoff.keepalive import NBMODEL_SCHEMA, RoomKeepalive
+from jupyterlab_handoff.keepalive import NBMODEL_SCHEMA, RoomKeepalive, RunTracker
 
 GRACE = 0.2
 ROOM = "json:notebook:abc"
@@ -32,14 +32,15 @@ def event(kind, room=ROOM):
     return {"event_type": kind, "document_id": room}
 
 
-async def emit(keepalive, kind, room=ROOM):
-    await keepalive.on_event(None, NBMODEL_SCHEMA, event(kind, room))
+async def emit(tracker, kind, room=ROOM):
+    await tracker.on_event(None, NBMODEL_SCHEMA, event(kind, room))
 
 
 def setup():
     manager = RoomManager()
-    keepalive = RoomKeepalive(manager, GRACE, logging.getLogger("test"))
-    return manager, keepalive
+    tracker = RunTracker()
+    RoomKeepalive(manager, tracker, GRACE, logging.getLogger("test"))
+    return manager, tracker
 
 
 def test_a_room_without_runs_is_deleted_at_once():
@@ -53,8 +54,8 @@ def test_a_room_without_runs_is_deleted_at_once():
 
 def test_a_room_with_a_run_in_flight_is_not_deleted():
     async def scenario():
-        manager, keepalive = setup()
-        await emit(keepalive, "execution_start")
+        manager, tracker = setup()
+        await emit(tracker, "execution_start")
         cleanup = asyncio.create_task(manager.delete_room(name=ROOM))
         await asyncio.sleep(GRACE * 3)
         assert manager.deleted == []
@@ -66,17 +67,17 @@ def test_a_room_with_a_run_in_flight_is_not_deleted():
 
 def test_deleted_one_grace_period_after_the_last_run_ends():
     async def scenario():
-        manager, keepalive = setup()
+        manager, tracker = setup()
         loop = asyncio.get_running_loop()
-        await emit(keepalive, "execution_start")
-        await emit(keepalive, "execution_start")
+        await emit(tracker, "execution_start")
+        await emit(tracker, "execution_start")
         cleanup = asyncio.create_task(manager.delete_room(room=manager.rooms[ROOM]))
         await asyncio.sleep(0.05)
-        await emit(keepalive, "execution_end")
+        await emit(tracker, "execution_end")
         await asyncio.sleep(GRACE * 2)
         assert manager.deleted == [], "one run is still in flight"
         ended = loop.time()
-        await emit(keepalive, "execution_end")
+        await emit(tracker, "execution_end")
         await cleanup
         ((name, at),) = manager.deleted
         assert name == ROOM
@@ -88,16 +89,16 @@ def test_deleted_one_grace_period_after_the_last_run_ends():
 
 def test_a_run_starting_during_the_grace_period_holds_the_room_again():
     async def scenario():
-        manager, keepalive = setup()
-        await emit(keepalive, "execution_start")
+        manager, tracker = setup()
+        await emit(tracker, "execution_start")
         cleanup = asyncio.create_task(manager.delete_room(name=ROOM))
         await asyncio.sleep(0.05)
-        await emit(keepalive, "execution_end")
+        await emit(tracker, "execution_end")
         await asyncio.sleep(GRACE / 2)
-        await emit(keepalive, "execution_start")
+        await emit(tracker, "execution_start")
         await asyncio.sleep(GRACE * 2)
         assert manager.deleted == []
-        await emit(keepalive, "execution_end")
+        await emit(tracker, "execution_end")
         await cleanup
         assert [name for name, _ in manager.deleted] == [ROOM]
 
@@ -106,13 +107,13 @@ def test_a_run_starting_during_the_grace_period_holds_the_room_again():
 
 def test_a_client_coming_back_cancels_the_deletion():
     async def scenario():
-        manager, keepalive = setup()
-        await emit(keepalive, "execution_start")
+        manager, tracker = setup()
+        await emit(tracker, "execution_start")
         cleanup = asyncio.create_task(manager.delete_room(name=ROOM))
         await asyncio.sleep(0.05)
         # jupyter-collaboration cancels the cleanup task on reconnect.
         cleanup.cancel()
-        await emit(keepalive, "execution_end")
+        await emit(tracker, "execution_end")
         await asyncio.sleep(GRACE * 2)
         assert manager.deleted == []
         assert ROOM in manager.rooms
@@ -122,8 +123,8 @@ def test_a_client_coming_back_cancels_the_deletion():
 
 def test_runs_of_other_rooms_do_not_hold_this_one():
     async def scenario():
-        manager, keepalive = setup()
-        await emit(keepalive, "execution_start", room="json:notebook:other")
+        manager, tracker = setup()
+        await emit(tracker, "execution_start", room="json:notebook:other")
         await keepalive.on_event(None, NBMODEL_SCHEMA, {"event_type": "execution_start"})
         await asyncio.wait_for(manager.delete_room(name=ROOM), GRACE)
         assert [name for name, _ in manager.deleted] == [ROOM]
