@@ -38,6 +38,7 @@ say "jupyverse module (pytest in .venv-jupyverse)"
 # Browser suites: name, then the Playwright config in ui-tests/.
 suites=(
   "stack playwright.config.js"
+  "hub playwright.hub.config.js"
   "jupyverse playwright.jupyverse.config.js"
 )
 summary=(jest="$reports/jest.json" pytest="$reports/pytest.xml"
@@ -54,6 +55,10 @@ for entry in "${suites[@]}"; do
 done
 
 say "Benchmark harness smoke test (bench/smoke.mjs)"
+# Inside the caller's port range when one is given (helpers share the machine).
+if [ -n "${HANDOFF_PORT_BASE:-}" ] && [ -z "${BENCH_PORT:-}" ]; then
+  export BENCH_PORT=$((HANDOFF_PORT_BASE + 90))
+fi
 node bench/smoke.mjs --report "$reports/bench-smoke.json" || status=1
 summary+=(bench="$reports/bench-smoke.json")
 
