@@ -125,7 +125,7 @@ def test_runs_of_other_rooms_do_not_hold_this_one():
     async def scenario():
         manager, tracker = setup()
         await emit(tracker, "execution_start", room="json:notebook:other")
-        await keepalive.on_event(None, NBMODEL_SCHEMA, {"event_type": "execution_start"})
+        await tracker.on_event(None, NBMODEL_SCHEMA, {"event_type": "execution_start"})
         await asyncio.wait_for(manager.delete_room(name=ROOM), GRACE)
         assert [name for name, _ in manager.deleted] == [ROOM]
 
