@@ -18,7 +18,12 @@ interface IRecorded {
   body: string;
 }
 
-type Reply = { status: number; body?: unknown; text?: string; statusText?: string };
+type Reply = {
+  status: number;
+  body?: unknown;
+  text?: string;
+  statusText?: string;
+};
 
 function fakeServer() {
   const requests: IRecorded[] = [];
@@ -38,10 +43,20 @@ function fakeServer() {
     if (reply instanceof Error) {
       throw reply;
     }
-    const text = reply.text ?? (reply.body === undefined ? '' : JSON.stringify(reply.body));
-    return new Response(text, { status: reply.status, statusText: reply.statusText ?? '' });
+    const text =
+      reply.text ??
+      (reply.body === undefined ? '' : JSON.stringify(reply.body));
+    return new Response(text, {
+      status: reply.status,
+      statusText: reply.statusText ?? ''
+    });
   });
-  const settings = ServerConnection.makeSettings({ baseUrl: BASE, fetch, Request, Headers });
+  const settings = ServerConnection.makeSettings({
+    baseUrl: BASE,
+    fetch,
+    Request,
+    Headers
+  });
   return {
     backend: new JupyverseBackend(settings),
     requests,
@@ -63,7 +78,10 @@ function options(cellId: string, code = 'print(1)'): ISubmitOptions {
 describe('JupyverseBackend', () => {
   it('queues a cell with the code the tab has, through the page cookie', async () => {
     const { backend, requests, reply } = fakeServer();
-    reply({ status: 202, body: { requests: [{ request_id: 'r1', cell_id: 'c1' }] } });
+    reply({
+      status: 202,
+      body: { requests: [{ request_id: 'r1', cell_id: 'c1' }] }
+    });
     const submission = await backend.submit(options('c1', 'x = 2'));
     expect(submission.requestId).toBe('r1');
     expect(requests[0].method).toBe('POST');
@@ -80,17 +98,31 @@ describe('JupyverseBackend', () => {
     const { backend, requests, reply } = fakeServer();
     reply({
       status: 202,
-      body: { requests: ['a', 'b', 'c'].map(c => ({ request_id: `r-${c}`, cell_id: c })) }
+      body: {
+        requests: ['a', 'b', 'c'].map(c => ({
+          request_id: `r-${c}`,
+          cell_id: c
+        }))
+      }
     });
-    const submissions = await backend.submitBatch!(['a', 'b', 'c'].map(c => options(c)));
+    const submissions = await backend.submitBatch!(
+      ['a', 'b', 'c'].map(c => options(c))
+    );
     expect(submissions.map(s => s.requestId)).toEqual(['r-a', 'r-b', 'r-c']);
     expect(requests).toHaveLength(1);
-    expect(JSON.parse(requests[0].body).cells.map((c: { cell_id: string }) => c.cell_id)).toEqual(['a', 'b', 'c']);
+    expect(
+      JSON.parse(requests[0].body).cells.map(
+        (c: { cell_id: string }) => c.cell_id
+      )
+    ).toEqual(['a', 'b', 'c']);
   });
 
   it('reports the message of the server on a refused submission', async () => {
     const { backend, reply } = fakeServer();
-    reply({ status: 400, body: { detail: 'The notebook has no cell with id c9.' } });
+    reply({
+      status: 400,
+      body: { detail: 'The notebook has no cell with id c9.' }
+    });
     await expect(backend.submit(options('c9'))).rejects.toEqual(
       new BackendError('http', 400, 'The notebook has no cell with id c9.')
     );
@@ -98,7 +130,11 @@ describe('JupyverseBackend', () => {
 
   it('keeps a plain-text 500 readable', async () => {
     const { backend, reply } = fakeServer();
-    reply({ status: 500, text: 'Internal Server Error', statusText: 'Internal Server Error' });
+    reply({
+      status: 500,
+      text: 'Internal Server Error',
+      statusText: 'Internal Server Error'
+    });
     await expect(backend.submit(options('c1'))).rejects.toEqual(
       new BackendError('http', 500, 'Internal Server Error')
     );
@@ -107,42 +143,73 @@ describe('JupyverseBackend', () => {
   it('says unreachable when the network fails', async () => {
     const { backend, reply } = fakeServer();
     reply(new TypeError('Failed to fetch'));
-    await expect(backend.submit(options('c1'))).rejects.toMatchObject({ kind: 'unreachable' });
+    await expect(backend.submit(options('c1'))).rejects.toMatchObject({
+      kind: 'unreachable'
+    });
   });
 
   it('rejects an answer without request ids', async () => {
     const { backend, reply } = fakeServer();
     reply({ status: 202, body: null });
-    await expect(backend.submit(options('c1'))).rejects.toMatchObject({ kind: 'malformed' });
+    await expect(backend.submit(options('c1'))).rejects.toMatchObject({
+      kind: 'malformed'
+    });
   });
 
   it('reads progress and outcomes', async () => {
     const { backend, requests, reply } = fakeServer();
     const s = { requestId: 'r1' };
     reply({ status: 200, body: { status: 'queued', outcome: null } });
-    expect(await backend.check!('k1', s)).toEqual({ done: false, status: 'queued' });
-    expect(requests[0].pathname).toBe('/base/api/handoff/kernels/k1/requests/r1');
+    expect(await backend.check!('k1', s)).toEqual({
+      done: false,
+      status: 'queued'
+    });
+    expect(requests[0].pathname).toBe(
+      '/base/api/handoff/kernels/k1/requests/r1'
+    );
     reply({ status: 200, body: { status: 'running', outcome: null } });
-    expect(await backend.check!('k1', s)).toEqual({ done: false, status: 'running' });
+    expect(await backend.check!('k1', s)).toEqual({
+      done: false,
+      status: 'running'
+    });
     reply({
       status: 200,
-      body: { status: 'done', outcome: { kind: 'reply', status: 'error', execution_count: 3 } }
+      body: {
+        status: 'done',
+        outcome: { kind: 'reply', status: 'error', execution_count: 3 }
+      }
     });
     expect(await backend.check!('k1', s)).toEqual({
       done: true,
-      outcome: { kind: 'reply', status: 'error', executionCount: 3, outputs: [] }
+      outcome: {
+        kind: 'reply',
+        status: 'error',
+        executionCount: 3,
+        outputs: []
+      }
     });
     reply({ status: 404, body: { detail: 'No such request' } });
-    expect(await backend.check!('k1', s)).toEqual({ done: true, outcome: { kind: 'consumed' } });
+    expect(await backend.check!('k1', s)).toEqual({
+      done: true,
+      outcome: { kind: 'consumed' }
+    });
   });
 
   it('maps cancelled and failed outcomes', () => {
-    expect(parseOutcome({ kind: 'cancelled', reason: 'previous-failed', message: 'm' })).toEqual({
+    expect(
+      parseOutcome({
+        kind: 'cancelled',
+        reason: 'previous-failed',
+        message: 'm'
+      })
+    ).toEqual({
       kind: 'cancelled',
       reason: 'previous-failed',
       message: 'm'
     });
-    expect(parseOutcome({ kind: 'failed', message: 'The kernel restarted' })).toEqual({
+    expect(
+      parseOutcome({ kind: 'failed', message: 'The kernel restarted' })
+    ).toEqual({
       kind: 'failed',
       message: 'The kernel restarted'
     });
@@ -154,13 +221,37 @@ describe('JupyverseBackend', () => {
     reply({
       status: 200,
       body: [
-        { request_id: 'r1', kernel_id: 'k1', cell_id: 'a', document_path: 'nb.ipynb', status: 'running' },
-        { request_id: 'r2', kernel_id: 'k1', cell_id: 'b', document_path: null, status: 'queued' }
+        {
+          request_id: 'r1',
+          kernel_id: 'k1',
+          cell_id: 'a',
+          document_path: 'nb.ipynb',
+          status: 'running'
+        },
+        {
+          request_id: 'r2',
+          kernel_id: 'k1',
+          cell_id: 'b',
+          document_path: null,
+          status: 'queued'
+        }
       ]
     });
     expect(await backend.listInFlight!('k1')).toEqual([
-      { requestId: 'r1', kernelId: 'k1', cellId: 'a', documentPath: 'nb.ipynb', status: 'running' },
-      { requestId: 'r2', kernelId: 'k1', cellId: 'b', documentPath: null, status: 'queued' }
+      {
+        requestId: 'r1',
+        kernelId: 'k1',
+        cellId: 'a',
+        documentPath: 'nb.ipynb',
+        status: 'running'
+      },
+      {
+        requestId: 'r2',
+        kernelId: 'k1',
+        cellId: 'b',
+        documentPath: null,
+        status: 'queued'
+      }
     ]);
   });
 
@@ -168,11 +259,22 @@ describe('JupyverseBackend', () => {
     const { backend } = fakeServer();
     const cell = YCodeCell.create();
     expect(backend.readCellMark(cell)).toBeNull();
-    cell.setMetadata(JUPYVERSE_METADATA_KEY, { requestId: 'r1', kernelId: 'k1', state: 'queued' });
+    cell.setMetadata(JUPYVERSE_METADATA_KEY, {
+      requestId: 'r1',
+      kernelId: 'k1',
+      state: 'queued'
+    });
     // Queued is not running: the listing tells the model it waits.
     expect(backend.readCellMark(cell)).toBeNull();
-    cell.setMetadata(JUPYVERSE_METADATA_KEY, { requestId: 'r1', kernelId: 'k1', state: 'running' });
-    expect(backend.readCellMark(cell)).toEqual({ requestId: 'r1', kernelId: 'k1' });
+    cell.setMetadata(JUPYVERSE_METADATA_KEY, {
+      requestId: 'r1',
+      kernelId: 'k1',
+      state: 'running'
+    });
+    expect(backend.readCellMark(cell)).toEqual({
+      requestId: 'r1',
+      kernelId: 'k1'
+    });
     backend.clearCellMark(cell);
     expect(cell.getMetadata(JUPYVERSE_METADATA_KEY)).toBeUndefined();
   });
@@ -189,8 +291,14 @@ describe('jupyverseFactory', () => {
   }
 
   it('recognises jupyverse with our module', async () => {
-    expect(await jupyverseFactory.detect(probe(200, { server: 'jupyverse', queue: 'server' }))).toBe(true);
+    expect(
+      await jupyverseFactory.detect(
+        probe(200, { server: 'jupyverse', queue: 'server' })
+      )
+    ).toBe(true);
     expect(await jupyverseFactory.detect(probe(404, null))).toBe(false);
-    expect(await jupyverseFactory.detect(probe(200, { server: 'other' }))).toBe(false);
+    expect(await jupyverseFactory.detect(probe(200, { server: 'other' }))).toBe(
+      false
+    );
   });
 });

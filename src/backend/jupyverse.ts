@@ -62,9 +62,12 @@ export class JupyverseBackend implements IExecutionBackend {
    */
   readCellMark(cell: ISharedCodeCell): ICellMark | null {
     const meta = cell.getMetadata(JUPYVERSE_METADATA_KEY) as
-      | { requestId?: unknown; kernelId?: unknown; state?: unknown }
-      | undefined;
-    if (!meta || typeof meta.requestId !== 'string' || meta.state !== 'running') {
+      { requestId?: unknown; kernelId?: unknown; state?: unknown } | undefined;
+    if (
+      !meta ||
+      typeof meta.requestId !== 'string' ||
+      meta.state !== 'running'
+    ) {
       return null;
     }
     return {
@@ -89,8 +92,14 @@ export class JupyverseBackend implements IExecutionBackend {
       return [];
     }
     const { kernelId, documentId } = options[0];
-    if (options.some(o => o.kernelId !== kernelId || o.documentId !== documentId)) {
-      throw new BackendError('malformed', null, 'one kernel and notebook per batch');
+    if (
+      options.some(o => o.kernelId !== kernelId || o.documentId !== documentId)
+    ) {
+      throw new BackendError(
+        'malformed',
+        null,
+        'one kernel and notebook per batch'
+      );
     }
     const response = await this._request(
       URLExt.join(this._kernelPath(kernelId), 'execute'),
@@ -114,7 +123,9 @@ export class JupyverseBackend implements IExecutionBackend {
     ) {
       throw new BackendError('malformed', response.status, 'no request ids');
     }
-    return requests.map(r => ({ requestId: (r as { request_id: string }).request_id }));
+    return requests.map(r => ({
+      requestId: (r as { request_id: string }).request_id
+    }));
   }
 
   async check(
@@ -161,7 +172,8 @@ export class JupyverseBackend implements IExecutionBackend {
       requestId: String(r.request_id ?? ''),
       kernelId: String(r.kernel_id ?? kernelId),
       cellId: typeof r.cell_id === 'string' ? r.cell_id : null,
-      documentPath: typeof r.document_path === 'string' ? r.document_path : null,
+      documentPath:
+        typeof r.document_path === 'string' ? r.document_path : null,
       status: r.status === 'running' ? 'running' : 'queued'
     }));
   }
@@ -173,7 +185,11 @@ export class JupyverseBackend implements IExecutionBackend {
   private async _request(path: string, init: RequestInit): Promise<Response> {
     const url = URLExt.join(this._serverSettings.baseUrl, path);
     try {
-      return await ServerConnection.makeRequest(url, init, this._serverSettings);
+      return await ServerConnection.makeRequest(
+        url,
+        init,
+        this._serverSettings
+      );
     } catch (reason) {
       throw new BackendError('unreachable', null, (reason as Error).message);
     }
@@ -207,22 +223,33 @@ export function parseOutcome(value: unknown): ExecutionOutcome {
   switch (value.kind) {
     case 'reply': {
       const status =
-        value.status === 'ok' || value.status === 'aborted' ? value.status : 'error';
+        value.status === 'ok' || value.status === 'aborted'
+          ? value.status
+          : 'error';
       return {
         kind: 'reply',
         status,
         executionCount:
-          typeof value.execution_count === 'number' ? value.execution_count : null,
+          typeof value.execution_count === 'number'
+            ? value.execution_count
+            : null,
         outputs: []
       };
     }
     case 'cancelled': {
-      const reasons: CancelReason[] = ['previous-failed', 'superseded', 'cancelled'];
+      const reasons: CancelReason[] = [
+        'previous-failed',
+        'superseded',
+        'cancelled'
+      ];
       const reason = reasons.find(r => r === value.reason) ?? 'cancelled';
       return { kind: 'cancelled', reason, message };
     }
     default:
-      return { kind: 'failed', message: message || 'the server failed to run it' };
+      return {
+        kind: 'failed',
+        message: message || 'the server failed to run it'
+      };
   }
 }
 
