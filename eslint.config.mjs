@@ -18,6 +18,9 @@ export default tseslint.config(
       'ui-tests/playwright-report',
       'jupyterlab_handoff/labextension',
       '.venv',
+      '.venv-jupyverse',
+      '.ci',
+      'ui-tests/.jupyverse-root',
       'babel.config.js',
       'jest.config.js'
     ]

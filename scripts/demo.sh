@@ -2,7 +2,18 @@
 # Set up everything, then launch JupyterLab with the whole real stack
 # (jupyter-collaboration, jupyter-server-nbmodel, ipykernel) and a demo
 # notebook. Token authentication stays on: open the URL printed below.
+#
+#   bash scripts/demo.sh               jupyter-server + jupyter-server-nbmodel
+#   bash scripts/demo.sh --jupyverse   jupyverse (its own venv) with its
+#                                      server-side execution and our queue
 set -euo pipefail
+server=jupyter
+if [ "${1:-}" = "--jupyverse" ]; then
+  server=jupyverse
+elif [ -n "${1:-}" ]; then
+  echo "usage: bash scripts/demo.sh [--jupyverse]" >&2
+  exit 2
+fi
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
@@ -16,6 +27,21 @@ mkdir -p "$workdir"
 
 port="${HANDOFF_PORT:-8888}"
 token="${HANDOFF_TOKEN:-$(python3 -c 'import secrets; print(secrets.token_hex(24))')}"
+if [ "$server" = jupyverse ]; then
+  # The token in the URL logs the browser in (a cookie); the page then
+  # opens the demo notebook from the file browser.
+  url="http://localhost:${port}/?token=${token}"
+  printf '\n\033[1mjupyverse with server-side execution:\033[0m\n  %s\n  then open handoff-demo.ipynb\n\n' "$url"
+  cd "$workdir"
+  # --timeout: jupyverse gives each module 1 s to start by default, too
+  # little on a busy machine.
+  exec "$root/.venv-jupyverse/bin/jupyverse" \
+    --host 127.0.0.1 --port "$port" --timeout 120 \
+    --set auth.mode=token --set auth.token="$token" \
+    --set kernels.require_yjs=true \
+    --set jupyterlab.server_side_execution=true \
+    --set frontend.collaborative=true
+fi
 url="http://localhost:${port}/lab/tree/handoff-demo.ipynb?token=${token}"
 printf '\n\033[1mJupyterLab with server-side execution:\033[0m\n  %s\n\n' "$url"
 exec jupyter lab \

@@ -83,3 +83,24 @@ if changed build package.json tsconfig.json pyproject.toml \
   .venv/bin/python -m pip install -q --no-build-isolation --no-deps --force-reinstall .
   done_step build
 fi
+
+# jupyverse in its own venv (its pins conflict with the stack above), with
+# our package in it: jupyverse finds the labextension and our queue module
+# (entry point jupyverse.modules) there.
+if [ ! -x .venv-jupyverse/bin/python ]; then
+  say "Creating the jupyverse venv (.venv-jupyverse)"
+  python3 -m venv .venv-jupyverse
+fi
+if changed jupyverse scripts/requirements-jupyverse.txt scripts/constraints-jupyverse.txt; then
+  say "Installing jupyverse into .venv-jupyverse"
+  .venv-jupyverse/bin/python -m pip install -q --upgrade pip
+  .venv-jupyverse/bin/python -m pip install -q -r scripts/requirements-jupyverse.txt -c scripts/constraints-jupyverse.txt
+  done_step jupyverse
+fi
+if changed jupyverse-handoff pyproject.toml "$stamps/build" $(find jupyterlab_handoff -name '*.py' -not -name '_version.py' | sort) || ! .venv-jupyverse/bin/python -c 'import jupyterlab_handoff.jupyverse' 2>/dev/null; then
+  say "Installing the extension into .venv-jupyverse"
+  rm -rf .ci/wheels
+  .venv/bin/python -m pip wheel -q --no-deps --no-build-isolation -w .ci/wheels .
+  .venv-jupyverse/bin/python -m pip install -q --no-deps --force-reinstall .ci/wheels/jupyterlab_handoff-*.whl
+  done_step jupyverse-handoff
+fi

@@ -27,14 +27,22 @@ say "Unit tests (jest)"
 npx jest --ci --json --outputFile="$reports/jest.json" || status=1
 
 say "Server part (pytest)"
-python -m pytest -q -p no:cacheprovider tests --junitxml="$reports/pytest.xml" || status=1
+# tests/jupyverse imports jupyverse: it runs in .venv-jupyverse, below.
+python -m pytest -q -p no:cacheprovider tests --ignore=tests/jupyverse \
+  --junitxml="$reports/pytest.xml" || status=1
+
+say "jupyverse module (pytest in .venv-jupyverse)"
+.venv-jupyverse/bin/python -m pytest -q -p no:cacheprovider tests/jupyverse \
+  --junitxml="$reports/pytest-jupyverse.xml" || status=1
 
 # Browser suites: name, then the Playwright config in ui-tests/.
 suites=(
   "stack playwright.config.js"
   "hub playwright.hub.config.js"
+  "jupyverse playwright.jupyverse.config.js"
 )
-summary=(jest="$reports/jest.json" pytest="$reports/pytest.xml")
+summary=(jest="$reports/jest.json" pytest="$reports/pytest.xml"
+  pytest:pytest-jupyverse="$reports/pytest-jupyverse.xml")
 for entry in "${suites[@]}"; do
   read -r name config <<< "$entry"
   if [ -n "${HANDOFF_SUITES:-}" ] && [[ " $HANDOFF_SUITES " != *" $name "* ]]; then

@@ -3,10 +3,12 @@
  * extension adds its own through `IExecutionBackendRegistry.register`.
  */
 import type { IBackendFactory } from '../tokens';
+import { jupyverseFactory } from './jupyverse';
 import { nbmodelFactory } from './nbmodel';
 import { serverDocumentsFactory } from './serverdocuments';
 
 export const BUILTIN_BACKENDS: readonly IBackendFactory[] = [
   nbmodelFactory,
+  jupyverseFactory,
   serverDocumentsFactory
 ];
