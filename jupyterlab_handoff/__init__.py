@@ -2,8 +2,9 @@
 
 The prebuilt JupyterLab extension, and a small server extension that keeps a
 notebook's collaboration room open while jupyter-server-nbmodel runs one of
-its cells (see keepalive.py). Execution itself is jupyter-server-nbmodel's,
-with jupyter-collaboration.
+its cells (see keepalive.py) and applies display updates that nbmodel drops
+(see displays.py). Execution itself is jupyter-server-nbmodel's, with
+jupyter-collaboration.
 """
 
 try:
@@ -24,6 +25,7 @@ def _jupyter_server_extension_points():
 
 
 def _load_jupyter_server_extension(serverapp):
-    from .keepalive import load
+    from . import displays, keepalive
 
-    load(serverapp)
+    keepalive.load(serverapp)
+    displays.install(serverapp.log)
