@@ -2,8 +2,9 @@
 
 The prebuilt JupyterLab extension, and a small server extension that keeps a
 notebook's collaboration room open while jupyter-server-nbmodel runs one of
-its cells (see keepalive.py) and applies display updates that nbmodel drops
-(see displays.py). Execution itself is jupyter-server-nbmodel's, with
+its cells (see keepalive.py), applies display updates that nbmodel drops
+(see displays.py) and stops a run's writes once its cell is run again (see
+reruns.py). Execution itself is jupyter-server-nbmodel's, with
 jupyter-collaboration.
 """
 
@@ -25,7 +26,10 @@ def _jupyter_server_extension_points():
 
 
 def _load_jupyter_server_extension(serverapp):
-    from . import displays, keepalive
+    from . import displays, keepalive, reruns
 
     keepalive.load(serverapp)
+    # In this order: the re-run guard decides whether a run may write, then
+    # display updates see only what is written.
     displays.install(serverapp.log)
+    reruns.install(serverapp.log)
