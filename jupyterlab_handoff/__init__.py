@@ -3,8 +3,9 @@
 The prebuilt JupyterLab extension, and a small server extension that keeps a
 notebook's collaboration room open while jupyter-server-nbmodel runs one of
 its cells (see keepalive.py), applies display updates that nbmodel drops
-(see displays.py) and stops a run's writes once its cell is run again (see
-reruns.py). Execution itself is jupyter-server-nbmodel's, with
+(see displays.py), stops a run's writes once its cell is run again (see
+reruns.py) and lets any tab answer an input() prompt, first answer wins (see
+stdin.py). Execution itself is jupyter-server-nbmodel's, with
 jupyter-collaboration.
 """
 
@@ -26,9 +27,10 @@ def _jupyter_server_extension_points():
 
 
 def _load_jupyter_server_extension(serverapp):
-    from . import displays, keepalive, reruns
+    from . import displays, keepalive, reruns, stdin
 
     keepalive.load(serverapp)
+    stdin.install(serverapp)
     # In this order: the re-run guard decides whether a run may write, then
     # display updates see only what is written.
     displays.install(serverapp.log)
