@@ -72,11 +72,11 @@ if [ "$with_browser" = 1 ]; then
 fi
 
 export PATH="$root/.venv/bin:$PATH"
-# The Python package is installed as a copy, so its sources count too.
+# The Python server part is installed with it (not editable): its sources
+# count too.
 if changed build package.json tsconfig.json pyproject.toml \
   $(find src style schema jupyter-config -type f | sort) \
-  $(find jupyterlab_handoff -name '*.py' -not -name _version.py -not -path '*/labextension/*' | sort) ||
-  [ ! -f jupyterlab_handoff/labextension/package.json ]; then
+  $(find jupyterlab_handoff -name '*.py' ! -name _version.py | sort) || [ ! -f jupyterlab_handoff/labextension/package.json ]; then
   say "Building the extension"
   npm run --silent build:prod
   say "Installing the extension into .venv"
