@@ -10,6 +10,7 @@ recorded, to check that the old run never shows after the re-run.
 from __future__ import annotations
 
 import asyncio
+import tempfile
 import contextlib
 import logging
 
@@ -49,7 +50,8 @@ def patched(monkeypatch):
 
 @pytest_asyncio.fixture
 async def kernel():
-    manager = AsyncMappingKernelManager()
+    # Connection files in a temporary folder, not the working directory.
+    manager = AsyncMappingKernelManager(connection_dir=tempfile.mkdtemp())
     kernel_id = await manager.start_kernel(kernel_name="python3")
     try:
         yield manager, kernel_id

@@ -7,6 +7,7 @@ a real Jupyter server (token auth and XSRF on) for the routes.
 from __future__ import annotations
 
 import asyncio
+import tempfile
 import contextlib
 import json
 import os
@@ -30,7 +31,8 @@ from jupyterlab_handoff.stdin import Prompts
 async def running_kernel():
     # Started in the test's own loop: a kernel started by an async fixture
     # never delivered its input requests here.
-    manager = AsyncMappingKernelManager()
+    # Connection files in a temporary folder, not the working directory.
+    manager = AsyncMappingKernelManager(connection_dir=tempfile.mkdtemp())
     kernel_id = await manager.start_kernel(kernel_name="python3")
     try:
         yield manager, kernel_id

@@ -67,7 +67,9 @@ async function expectExactText(page: Page): Promise<void> {
     .poll(() => modelOutputs(page))
     .toEqual([{ output_type: 'stream', name: 'stdout', text: TEXT }]);
   await expect(outputText(page, 0)).toHaveCount(1);
-  expect(await outputText(page, 0).innerText()).toBe(TEXT.trimEnd());
+  expect((await outputText(page, 0).innerText()).trimEnd()).toBe(
+    TEXT.trimEnd()
+  );
 }
 
 test('list-form stream text from another frontend renders exactly', async ({
