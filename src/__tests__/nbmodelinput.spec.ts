@@ -10,6 +10,7 @@ import {
   readServerPrompt,
   type IServerPrompt
 } from '../backend/nbmodelinput';
+import { NbmodelBackend } from '../backend/nbmodel';
 import { BackendError } from '../backend/types';
 
 const BASE = 'http://localhost:8888/base/';
@@ -148,5 +149,64 @@ describe('our server part, input() prompts', () => {
     expect(() =>
       parsePrompt({ request_id: 'r', prompt_id: 'p', prompt: 'x' })
     ).toThrow(BackendError);
+  });
+
+  describe('through the nbmodel backend', () => {
+    const SUBMISSION = {
+      requestId: 'r1',
+      requestPath: 'api/kernels/k1/requests/r1'
+    };
+
+    it('finds the prompt of this submission only, with its id', async () => {
+      const prompt = {
+        request_id: 'r1',
+        prompt_id: 'p1',
+        prompt: 'who? ',
+        password: false
+      };
+      const { settings } = fakeServer([
+        { status: 200, body: prompt },
+        { status: 200, body: { ...prompt, request_id: 'other' } },
+        { status: 204 }
+      ]);
+      const backend = new NbmodelBackend(settings);
+      expect(backend.capabilities.input).toBe('request');
+      expect(await backend.findInput('k1', SUBMISSION)).toEqual({
+        prompt: 'who? ',
+        password: false,
+        id: 'p1'
+      });
+      expect(await backend.findInput('k1', SUBMISSION)).toBeNull();
+      expect(await backend.findInput('k1', SUBMISSION)).toBeNull();
+    });
+
+    it('answers the prompt it found, first answer wins', async () => {
+      const { settings, requests } = fakeServer([
+        { status: 201, body: { answered: true } },
+        { status: 409, body: { answered: false } }
+      ]);
+      const backend = new NbmodelBackend(settings);
+      const pending = { prompt: 'who? ', password: false, id: 'p1' };
+      expect(await backend.answerInput('k1', SUBMISSION, pending, 'A')).toBe(
+        'answered'
+      );
+      expect(await backend.answerInput('k1', SUBMISSION, pending, 'B')).toBe(
+        'late'
+      );
+      expect(JSON.parse(requests[1].body)).toEqual({
+        request_id: 'r1',
+        prompt_id: 'p1',
+        input: 'B'
+      });
+      const noId = await rejection(
+        backend.answerInput(
+          'k1',
+          SUBMISSION,
+          { prompt: 'x', password: false },
+          'C'
+        )
+      );
+      expect(noId.kind).toBe('malformed');
+    });
   });
 });

@@ -21,7 +21,7 @@
  */
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
-import { BackendError } from './types';
+import { BackendError, type InputAnswer } from './types';
 
 /** A prompt a kernel waits on, as our server part describes it. */
 export interface IServerPrompt {
@@ -33,9 +33,6 @@ export interface IServerPrompt {
   /** `getpass`: the box must mask what is typed. */
   readonly password: boolean;
 }
-
-/** What became of an answer. */
-export type AnswerOutcome = 'answered' | 'late';
 
 function inputPath(kernelId: string): string {
   return URLExt.join(
@@ -120,7 +117,7 @@ export async function answerServerPrompt(
   kernelId: string,
   prompt: IServerPrompt,
   value: string
-): Promise<AnswerOutcome> {
+): Promise<InputAnswer> {
   const response = await request(settings, inputPath(kernelId), {
     method: 'POST',
     body: JSON.stringify({
