@@ -2,8 +2,11 @@
 
 The prebuilt JupyterLab extension, and a small server extension that keeps a
 notebook's collaboration room open while jupyter-server-nbmodel runs one of
-its cells (see keepalive.py). Execution itself is jupyter-server-nbmodel's,
-with jupyter-collaboration.
+its cells (see keepalive.py), applies display updates that nbmodel drops
+(see displays.py), stops a run's writes once its cell is run again (see
+reruns.py) and lets any tab answer an input() prompt, first answer wins (see
+stdin.py). Execution itself is jupyter-server-nbmodel's, with
+jupyter-collaboration.
 """
 
 try:
@@ -24,6 +27,11 @@ def _jupyter_server_extension_points():
 
 
 def _load_jupyter_server_extension(serverapp):
-    from .keepalive import load
+    from . import displays, keepalive, reruns, stdin
 
-    load(serverapp)
+    keepalive.load(serverapp)
+    stdin.install(serverapp)
+    # In this order: the re-run guard decides whether a run may write, then
+    # display updates see only what is written.
+    displays.install(serverapp.log)
+    reruns.install(serverapp.log)

@@ -10,6 +10,7 @@ import { commandsPlugin } from './plugins/commands';
 import { executorPlugin } from './plugins/executor';
 import { inFlightPlugin } from './plugins/inflight';
 import { inFlightPanelPlugin } from './plugins/inflightpanel';
+import { listStreamsPlugin } from './plugins/liststreams';
 import { renderCoalescingPlugin } from './plugins/rendercoalescing';
 import {
   backendRegistryPlugin,
@@ -32,6 +33,7 @@ const plugins: JupyterFrontEndPlugin<any>[] = [
   cellBadgesPlugin,
   whileAwayPlugin,
   renderCoalescingPlugin,
+  listStreamsPlugin,
   commandsPlugin
 ];
 

@@ -164,7 +164,19 @@ export interface ICellMark {
 export interface IPendingInput {
   prompt: string;
   password: boolean;
+  /**
+   * This very prompt, when the backend can tell prompts apart: a later
+   * prompt of the same run has another id, so an answer meant for this one
+   * never answers the next.
+   */
+  id?: string;
 }
+
+/**
+ * What became of an answer: `late` when the prompt was no longer pending
+ * (another tab answered first, or the run ended).
+ */
+export type InputAnswer = 'answered' | 'late';
 
 /**
  * A server that runs cells for us and writes their outputs, count and state
@@ -205,12 +217,16 @@ export interface IExecutionBackend {
     kernelId: string,
     submission: ISubmission
   ): Promise<IPendingInput | null>;
-  /** Answer a submission's pending stdin prompt. */
+  /**
+   * Answer the stdin prompt `pending` (as `findInput` gave it) of a
+   * submission. The first answer wins; a later one resolves `late`.
+   */
   answerInput?(
     kernelId: string,
     submission: ISubmission,
+    pending: IPendingInput,
     value: string
-  ): Promise<void>;
+  ): Promise<InputAnswer>;
 }
 
 // ---------------------------------------------------------------------------

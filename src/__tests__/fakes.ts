@@ -177,7 +177,11 @@ export interface IFakeRequest {
 export class FakeServer implements IExecutionBackend {
   readonly id = 'fake-nbmodel';
   readonly label = 'fake nbmodel';
-  readonly capabilities: IBackendCapabilities = NBMODEL_CAPABILITIES;
+  // It does not serve stdin prompts (nbmodel does through our server part).
+  readonly capabilities: IBackendCapabilities = {
+    ...NBMODEL_CAPABILITIES,
+    input: 'none'
+  };
 
   constructor(readonly doc: YNotebook) {}
 

@@ -15,6 +15,7 @@ import type { ISharedCodeCell } from '@jupyter/ydoc';
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 import type { IBackendFactory, ICellMark, IServerProbe } from '../tokens';
+import { answerServerPrompt, readServerPrompt } from './nbmodelinput';
 import {
   BackendError,
   type CancelReason,
@@ -22,6 +23,8 @@ import {
   type IBackendCapabilities,
   type IExecutionBackend,
   type IInFlightRequest,
+  type InputAnswer,
+  type IPendingInput,
   type ISubmission,
   type ISubmitOptions,
   type RequestProgress,
@@ -45,14 +48,16 @@ export interface INbmodelSubmission extends ISubmission {
 /**
  * What nbmodel can do (0.2.9): ids, a server-side queue that survives the
  * tab, a listing, `running` in the document, final results kept once.
- * stdin prompts are reported (`check` reads 300) but not answered yet.
+ * stdin prompts are reported (`check` reads 300), and found and answered
+ * from any tab through our server part (`nbmodelinput.ts`), first answer
+ * wins; without it, `findInput` rejects with a 404 `BackendError`.
  */
 export const NBMODEL_CAPABILITIES: IBackendCapabilities = Object.freeze({
   submissionIds: true,
   queue: 'server',
   listing: true,
   documentState: 'running',
-  input: 'none',
+  input: 'request',
   batch: false,
   finalResult: true
 });
@@ -177,6 +182,46 @@ export class NbmodelBackend implements IExecutionBackend {
           : null,
       status: toRequestStatus(request.request_status)
     }));
+  }
+
+  async findInput(
+    kernelId: string,
+    submission: ISubmission
+  ): Promise<IPendingInput | null> {
+    const pending = await readServerPrompt(this._serverSettings, kernelId);
+    if (
+      pending === null ||
+      pending.requestId !== (submission as INbmodelSubmission).requestId
+    ) {
+      return null;
+    }
+    return {
+      prompt: pending.prompt,
+      password: pending.password,
+      id: pending.promptId
+    };
+  }
+
+  async answerInput(
+    kernelId: string,
+    submission: ISubmission,
+    pending: IPendingInput,
+    value: string
+  ): Promise<InputAnswer> {
+    if (pending.id === undefined) {
+      throw new BackendError('malformed', null, 'a prompt without its id');
+    }
+    return answerServerPrompt(
+      this._serverSettings,
+      kernelId,
+      {
+        requestId: (submission as INbmodelSubmission).requestId,
+        promptId: pending.id,
+        prompt: pending.prompt,
+        password: pending.password
+      },
+      value
+    );
   }
 
   private _executePath(kernelId: string): string {

@@ -10,6 +10,7 @@ export type {
   ICellMark,
   IExecutionBackend,
   IInFlightRequest,
+  InputAnswer,
   IPendingInput,
   ISubmission,
   ISubmitOptions,

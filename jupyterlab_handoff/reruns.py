@@ -1,0 +1,311 @@
+"""A cell run again while it runs: the old run stops writing into it.
+
+jupyter-server-nbmodel 0.2 queues the new run of a cell behind the one the
+kernel is still running, and the old run goes on writing into the cell: its
+later outputs appear under the new run's ``[*]``, then its count, until the
+new run starts and clears the cell again. Stock JupyterLab shows nothing of
+the old run once the cell is run again; the new run's outputs follow when
+the kernel gets to it. This module makes the shared document do the same,
+so every tab, and a tab opened later, shows it:
+
+- A run is *superseded* when a newer request for the same cell reaches
+  nbmodel's queue on the same kernel (``ExecutionStack.put``). From then on
+  the old run writes nothing into the cell, neither outputs nor its end
+  (count, idle): the cell keeps showing the new run as waiting (``[*]``,
+  empty) until nbmodel starts it. nbmodel still records the old run's
+  outputs in its own result, for whoever reads it.
+- The tab that runs the cell again clears it just before its request
+  reaches the server. An output the old run writes in between would show
+  under the new ``[*]``. So when a run finds its cell cleared by someone
+  else, it holds its writes for up to ``HOLD_SECONDS``: if the new request
+  arrives meanwhile they are dropped; if not (someone cleared the outputs of
+  a running cell, which in stock JupyterLab does not stop the run from
+  showing more), they are written then, in order.
+- If the old run ends in an error, an interrupt or a dead kernel, nbmodel
+  drops what was queued behind it, the new run included: the cell is then
+  set idle with no count, as stock JupyterLab shows a run the kernel
+  aborted.
+
+It wraps nbmodel's ``_execute_snippet``, ``_get_ycell`` and output hook
+(``actions``) and ``ExecutionStack.put``, for the nbmodel versions we know.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from typing import Any
+
+#: nbmodel versions whose queue behaves as described above.
+SUPPORTED = ("0.2.",)
+#: How long a run whose cell was cleared by someone else holds its writes.
+HOLD_SECONDS = 5.0
+#: Exceptions after which nbmodel's worker drops its queue (``kernel_worker``).
+QUEUE_DROPPING = (asyncio.CancelledError, KeyboardInterrupt, RuntimeError)
+
+
+class Run:
+    """One run of a cell by nbmodel, as far as its writes are concerned."""
+
+    def __init__(self, runs: Runs, kernel_id: str, cell_id: str, request_id: str) -> None:
+        self._runs = runs
+        self.kernel_id = kernel_id
+        self.cell_id = cell_id
+        self.request_id = request_id
+        self.ycell: Any = None
+        self.superseded = False
+        #: Output messages held while the cell was cleared by someone else.
+        self.held: list[tuple[Any, Any, Any, dict]] | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        #: How many outputs the cell has after this run's last write.
+        self.written = 0
+
+    def supersede(self) -> None:
+        self.superseded = True
+        self._cancel_timer()
+        held, self.held = self.held or [], None
+        for outputs, _cell, stream_state, msg in held:
+            # Recorded in nbmodel's result only.
+            self._runs.inner_hook(outputs, None, stream_state, msg)
+
+    def hold(self, outputs: Any, ycell: Any, stream_state: Any, msg: dict) -> None:
+        if self.held is None:
+            self.held = []
+            loop = asyncio.get_event_loop()
+            self._timer = loop.call_later(self._runs.hold_seconds, self.release)
+        self.held.append((outputs, ycell, stream_state, msg))
+
+    def release(self) -> None:
+        """Write what was held: no newer run came."""
+        self._cancel_timer()
+        held, self.held = self.held or [], None
+        for outputs, ycell, stream_state, msg in held:
+            self._runs.inner_hook(outputs, ycell, stream_state, msg)
+        if held and self.ycell is not None:
+            self.written = len(self.ycell["outputs"])
+
+    def _cancel_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+
+class _Guarded:
+    """A map of the cell whose writes are dropped once the run is superseded."""
+
+    def __init__(self, target: Any, run: Run) -> None:
+        self._target = target
+        self._run = run
+
+    def __getitem__(self, key: str) -> Any:
+        return self._target[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._target
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._target.get(key, default)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if not self._run.superseded:
+            self._target[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        if not self._run.superseded:
+            del self._target[key]
+
+    @property
+    def doc(self) -> Any:
+        return self._target.doc
+
+
+class RunCell(_Guarded):
+    """The cell as one nbmodel run sees it (what ``_get_ycell`` returns)."""
+
+    def __getitem__(self, key: str) -> Any:
+        value = self._target[key]
+        if key == "metadata":
+            return _Guarded(value, self._run)
+        return value
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        # nbmodel's end of run: write what is held first, in order.
+        if self._run.held is not None and not self._run.superseded:
+            self._run.release()
+        super().__setitem__(key, value)
+
+    @property
+    def run(self) -> Run:
+        return self._run
+
+    @property
+    def cell(self) -> Any:
+        return self._target
+
+
+class Runs:
+    """The runs nbmodel is executing, and the newest request of each cell."""
+
+    def __init__(self, log: Any, hold_seconds: float = HOLD_SECONDS) -> None:
+        self._log = log
+        self.hold_seconds = hold_seconds
+        self._running: dict[tuple[str, str], Run] = {}
+        self._by_request: dict[str, Run] = {}
+        self.inner_hook: Any = None
+
+    # -- nbmodel's queue -------------------------------------------------
+
+    def queued(self, kernel_id: str, metadata: dict | None, request_id: str) -> None:
+        """A request reached nbmodel's queue."""
+        cell_id = (metadata or {}).get("cell_id")
+        if not isinstance(cell_id, str):
+            return
+        run = self._running.get((kernel_id, cell_id))
+        if run is not None and run.request_id != request_id and not run.superseded:
+            self._log.info(
+                "jupyterlab_handoff: cell %s run again; its running request %s stops writing",
+                cell_id,
+                run.request_id,
+            )
+            run.supersede()
+
+    # -- one run ---------------------------------------------------------
+
+    def started(self, metadata: dict | None) -> Run | None:
+        metadata = metadata or {}
+        kernel_id, cell_id = metadata.get("kernel_id"), metadata.get("cell_id")
+        request_id = metadata.get("request_id")
+        if not (kernel_id and isinstance(cell_id, str) and request_id):
+            return None
+        run = Run(self, kernel_id, cell_id, request_id)
+        self._running[(kernel_id, cell_id)] = run
+        self._by_request[request_id] = run
+        return run
+
+    def cell_found(self, metadata: dict | None, ycell: Any) -> Any:
+        run = self._by_request.get((metadata or {}).get("request_id"))
+        if run is None or ycell is None:
+            return ycell
+        run.ycell = ycell
+        return RunCell(ycell, run)
+
+    def ended(self, metadata: dict | None, queue_dropped: bool) -> None:
+        run = self._by_request.pop((metadata or {}).get("request_id"), None)
+        if run is None:
+            return
+        if self._running.get((run.kernel_id, run.cell_id)) is run:
+            del self._running[(run.kernel_id, run.cell_id)]
+        if run.held is not None and not run.superseded:
+            run.release()
+        if run.superseded and queue_dropped and run.ycell is not None:
+            # nbmodel dropped the new run with its queue: nobody will end
+            # the [*] the new run was given.
+            self._set_idle(run)
+
+    def _set_idle(self, run: Run) -> None:
+        cell = run.ycell
+        try:
+            info = cell["metadata"].get("jupyter_server_nbmodel")
+            info = info.to_py() if hasattr(info, "to_py") else info
+            if info and info.get("requestId") not in (None, run.request_id):
+                return  # Another run shows there now.
+            with cell.doc.transaction():
+                cell["execution_count"] = None
+                cell["execution_state"] = "idle"
+                if "jupyter_server_nbmodel" in cell["metadata"]:
+                    del cell["metadata"]["jupyter_server_nbmodel"]
+        except Exception:
+            self._log.exception("jupyterlab_handoff: could not end cell %s", run.cell_id)
+
+    # -- output messages -------------------------------------------------
+
+    def hook(self, outputs: list, ycell: Any, stream_state: Any, msg: dict) -> None:
+        """nbmodel's output hook, as this run may write."""
+        if not isinstance(ycell, RunCell):
+            self.inner_hook(outputs, ycell, stream_state, msg)
+            return
+        run, cell = ycell.run, ycell.cell
+        if run.superseded:
+            self.inner_hook(outputs, None, stream_state, msg)
+            return
+        if run.held is None and len(cell["outputs"]) < run.written:
+            # Cleared by someone else: maybe a new run of this cell whose
+            # request is on its way.
+            run.hold(outputs, cell, stream_state, msg)
+            return
+        if run.held is not None:
+            run.hold(outputs, cell, stream_state, msg)
+            return
+        self.inner_hook(outputs, cell, stream_state, msg)
+        run.written = len(cell["outputs"])
+
+
+def install(log: Any, hold_seconds: float = HOLD_SECONDS) -> Runs | None:
+    """Wrap nbmodel's executor, if it is a version we know."""
+    try:
+        import jupyter_server_nbmodel
+        from jupyter_server_nbmodel import actions
+        from jupyter_server_nbmodel.execution_stack import ExecutionStack
+    except ImportError:
+        return None
+    version = getattr(jupyter_server_nbmodel, "__version__", "")
+    names = ("_execute_snippet", "_get_ycell", "_output_hook")
+    if not version.startswith(SUPPORTED) or not all(hasattr(actions, n) for n in names):
+        log.warning(
+            "jupyterlab_handoff: jupyter-server-nbmodel %s is not one we know; "
+            "a cell run again while it runs shows the old run's end",
+            version,
+        )
+        return None
+    if getattr(actions._execute_snippet, "__handoff_runs__", None) is not None:
+        return None  # Already installed.
+    if list(inspect.signature(ExecutionStack.put).parameters)[:4] != [
+        "self",
+        "kernel_id",
+        "snippet",
+        "metadata",
+    ]:
+        log.warning("jupyterlab_handoff: nbmodel's queue changed; re-runs are left to it")
+        return None
+
+    runs = Runs(log, hold_seconds)
+    runs.inner_hook = actions._output_hook
+    original_execute = actions._execute_snippet
+    original_get_ycell = actions._get_ycell
+    original_put = ExecutionStack.put
+
+    async def _execute_snippet(client, ydoc, snippet, metadata, *args, **kwargs):
+        runs.started(metadata)
+        try:
+            result = await original_execute(client, ydoc, snippet, metadata, *args, **kwargs)
+        except QUEUE_DROPPING:
+            runs.ended(metadata, queue_dropped=True)
+            raise
+        except BaseException:
+            runs.ended(metadata, queue_dropped=False)
+            raise
+        runs.ended(metadata, queue_dropped=result.get("status") == "error")
+        return result
+
+    async def _get_ycell(ydoc, metadata):
+        return runs.cell_found(metadata, await original_get_ycell(ydoc, metadata))
+
+    def put(self, kernel_id, snippet, metadata=None, *args, **kwargs):
+        uid = original_put(self, kernel_id, snippet, metadata, *args, **kwargs)
+        try:
+            runs.queued(kernel_id, metadata, uid)
+        except Exception:
+            log.exception("jupyterlab_handoff: re-run check failed")
+        return uid
+
+    def output_hook(outputs, ycell, stream_state, msg):
+        runs.hook(outputs, ycell, stream_state, msg)
+
+    _execute_snippet.__handoff_runs__ = runs  # type: ignore[attr-defined]
+    output_hook.__wrapped__ = runs.inner_hook  # type: ignore[attr-defined]
+    actions._execute_snippet = _execute_snippet
+    actions._get_ycell = _get_ycell
+    actions._output_hook = output_hook
+    ExecutionStack.put = put
+    log.info("jupyterlab_handoff: a cell run again stops its old run's writes")
+    return runs

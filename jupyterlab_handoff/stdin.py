@@ -1,0 +1,155 @@
+"""input() prompts of server-side runs, for every tab, first answer wins.
+
+jupyter-server-nbmodel 0.2 keeps, per kernel, the prompt the running
+request waits on. Any client can read it by polling the request
+(``GET /api/kernels/{k}/requests/{r}`` answers 300) and answer it
+(``POST /api/kernels/{k}/input``). Two things make that unfit for several
+tabs at once:
+
+- The request route hands a finished request's result to its first reader
+  and forgets it. A tab polling for a prompt can take the result from the
+  tab that submitted the run in the moment between the run's end and the
+  document saying so.
+- nbmodel accepts any number of answers. Two tabs answering the same prompt
+  send two replies to the kernel: the second one can answer the kernel's
+  *next* prompt (``a = input(); b = input()``), and checking that the prompt
+  is still pending before sending leaves that window open.
+
+So this server part adds two routes next to nbmodel's:
+
+- ``GET /api/handoff/kernels/{k}/input``: the prompt the kernel waits on
+  now (request id, prompt id, prompt, password), 204 when there is none. It
+  reads nbmodel's pending input only, never a request's result.
+- ``POST /api/handoff/kernels/{k}/input`` with ``{request_id, prompt_id,
+  input}``: answers that very prompt if it is still the one pending, and
+  otherwise 409, atomically per kernel. The first answer wins; a late one
+  never reaches the kernel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import defaultdict
+from http import HTTPStatus
+from typing import Any
+
+SUPPORTED = ("0.2.",)
+
+
+class Prompts:
+    """The prompt each kernel waits on, and the first answer to it."""
+
+    def __init__(self, stack: Any) -> None:
+        self._stack = stack
+        self._locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        #: How many answers came too late (another tab's won).
+        self.late_answers = 0
+
+    def pending(self, kernel_id: str) -> dict | None:
+        """What the kernel asks for now, or None."""
+        pending_inputs = getattr(self._stack, "_ExecutionStack__pending_inputs", {})
+        pending = pending_inputs.get(kernel_id)
+        if pending is None or not pending.is_pending() or pending.content is None:
+            return None
+        content = pending.content
+        return {
+            "kernel_id": kernel_id,
+            "request_id": pending.request_id,
+            "prompt_id": (content.parent_header or {}).get("msg_id"),
+            "prompt": content.input_request.prompt,
+            "password": bool(content.input_request.password),
+        }
+
+    async def answer(self, kernel_id: str, request_id: str, prompt_id: str, value: str) -> bool:
+        """Send ``value`` if that prompt is still pending; False if it is not."""
+        async with self._locks[kernel_id]:
+            now = self.pending(kernel_id)
+            if now is None or now["request_id"] != request_id or now["prompt_id"] != prompt_id:
+                self.late_answers += 1
+                return False
+            # nbmodel clears the pending input once sent: the next caller,
+            # after this lock, sees it gone (or the kernel's next prompt).
+            await self._stack.send_input(kernel_id, value)
+            return True
+
+
+def _find_stack(serverapp: Any) -> Any:
+    for extension in serverapp.extension_manager.extension_apps.get("jupyter_server_nbmodel", ()):
+        stack = getattr(extension, "_Extension__execution_stack", None)
+        if stack is not None:
+            return stack
+    return None
+
+
+def install(serverapp: Any) -> None:
+    """Add the routes, if jupyter-server-nbmodel is a version we know."""
+    try:
+        import jupyter_server_nbmodel
+        import tornado.web
+        from jupyter_server.auth.decorator import authorized
+        from jupyter_server.base.handlers import APIHandler
+        from jupyter_server.utils import url_path_join
+    except ImportError:
+        return
+    version = getattr(jupyter_server_nbmodel, "__version__", "")
+    if not version.startswith(SUPPORTED):
+        serverapp.log.warning(
+            "jupyterlab_handoff: jupyter-server-nbmodel %s is not one we know; "
+            "input() prompts are left to it",
+            version,
+        )
+        return
+    prompts: dict[str, Prompts] = {}
+
+    def get_prompts() -> Prompts | None:
+        if "p" not in prompts:
+            stack = _find_stack(serverapp)
+            if stack is None:
+                return None
+            prompts["p"] = Prompts(stack)
+        return prompts["p"]
+
+    class InputHandler(APIHandler):
+        auth_resource = "kernels"
+
+        def _prompts(self, kernel_id: str) -> Prompts:
+            found = get_prompts()
+            if found is None:
+                raise tornado.web.HTTPError(HTTPStatus.SERVICE_UNAVAILABLE, "no execution stack")
+            if kernel_id not in self.kernel_manager:
+                raise tornado.web.HTTPError(HTTPStatus.NOT_FOUND, f"no kernel {kernel_id}")
+            return found
+
+        @tornado.web.authenticated
+        @authorized
+        async def get(self, kernel_id: str) -> None:
+            pending = self._prompts(kernel_id).pending(kernel_id)
+            if pending is None:
+                self.set_status(HTTPStatus.NO_CONTENT)
+                self.finish()
+                return
+            self.finish(json.dumps(pending))
+
+        @tornado.web.authenticated
+        @authorized
+        async def post(self, kernel_id: str) -> None:
+            found = self._prompts(kernel_id)
+            body = self.get_json_body() or {}
+            fields = ("request_id", "prompt_id", "input")
+            if not all(isinstance(body.get(f), str) for f in fields):
+                raise tornado.web.HTTPError(
+                    HTTPStatus.BAD_REQUEST, "request_id, prompt_id and input must be strings"
+                )
+            if await found.answer(kernel_id, body["request_id"], body["prompt_id"], body["input"]):
+                self.set_status(HTTPStatus.CREATED)
+                self.finish(json.dumps({"answered": True}))
+            else:
+                self.set_status(HTTPStatus.CONFLICT)
+                self.finish(json.dumps({"answered": False, "reason": "not pending"}))
+
+    pattern = url_path_join(
+        serverapp.web_app.settings["base_url"], r"/api/handoff/kernels/(?P<kernel_id>[^/]+)/input"
+    )
+    serverapp.web_app.add_handlers(".*$", [(pattern, InputHandler)])
+    serverapp.log.info("jupyterlab_handoff: input() prompts answerable from any tab")
