@@ -24,6 +24,6 @@ def _jupyter_server_extension_points():
 
 
 def _load_jupyter_server_extension(serverapp):
-    from .keepalive import load
+    from .server import load
 
     load(serverapp)

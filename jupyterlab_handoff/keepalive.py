@@ -15,18 +15,16 @@ reconnects meanwhile cancels the deletion as usual.
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
 from typing import Any
 
-NBMODEL_SCHEMA = "https://events.jupyter.org/jupyter_server_nbmodel/cell_execution/v1"
+from .runs import RunTracker
 
 
 class RoomKeepalive:
-    """Count executions per room, and hold room deletion while any runs."""
+    """Hold room deletion while any execution of the room runs."""
 
-    def __init__(self, websocket_server: Any, grace: float, log: Any) -> None:
-        self._running: Counter[str] = Counter()
-        self._changed = asyncio.Condition()
+    def __init__(self, websocket_server: Any, runs: RunTracker, grace: float, log: Any) -> None:
+        self._runs = runs
         self._grace = grace
         self._log = log
         original = websocket_server.delete_room
@@ -36,28 +34,13 @@ class RoomKeepalive:
             # Cancelled, like the cleanup task it runs in, when a client
             # comes back. A run that starts during the grace period holds
             # the room again.
-            while room_id is not None and self._running[room_id] > 0:
+            while room_id is not None and self._runs.running(room_id) > 0:
                 self._log.info("jupyterlab_handoff: keeping %s while a cell runs", room_id)
-                await self._until_idle(room_id)
+                await self._runs.until_idle(room_id)
                 await asyncio.sleep(self._grace)
             await original(name=name, room=room)
 
         websocket_server.delete_room = delete_room
-
-    async def on_event(self, logger: Any, schema_id: str, data: dict) -> None:
-        room_id = data.get("document_id")
-        if not room_id:
-            return
-        if data.get("event_type") == "execution_start":
-            self._running[room_id] += 1
-        elif data.get("event_type") == "execution_end" and self._running[room_id] > 0:
-            self._running[room_id] -= 1
-        async with self._changed:
-            self._changed.notify_all()
-
-    async def _until_idle(self, room_id: str) -> None:
-        async with self._changed:
-            await self._changed.wait_for(lambda: self._running[room_id] == 0)
 
 
 def _room_id(websocket_server: Any, room: Any) -> str | None:
@@ -67,28 +50,11 @@ def _room_id(websocket_server: Any, room: Any) -> str | None:
     return None
 
 
-def load(serverapp: Any) -> None:
-    """Install the keepalive if both jupyter-collaboration and nbmodel run."""
-    try:
-        from jupyter_server_nbmodel.event_logger import event_logger
-        from jupyter_server_ydoc.app import YDocExtension
-    except ImportError:
-        return
-    ydoc = next(
-        (
-            ext
-            for ext in serverapp.extension_manager.extension_apps.get("jupyter_server_ydoc", ())
-            if isinstance(ext, YDocExtension)
-        ),
-        None,
-    )
-    if ydoc is None or getattr(ydoc, "ywebsocket_server", None) is None:
-        serverapp.log.warning("jupyterlab_handoff: no collaboration rooms, no keepalive")
-        return
+def install(ydoc: Any, runs: RunTracker, log: Any) -> None:
+    """Hold rooms with runs in flight, unless rooms are never dropped."""
     delay = ydoc.document_cleanup_delay
     if delay is None:
         return  # Rooms are never dropped.
     grace = max(delay, (ydoc.document_save_delay or 0) + 1)
-    keepalive = RoomKeepalive(ydoc.ywebsocket_server, grace, serverapp.log)
-    event_logger.add_listener(schema_id=NBMODEL_SCHEMA, listener=keepalive.on_event)
-    serverapp.log.info("jupyterlab_handoff: rooms stay open while cells run")
+    RoomKeepalive(ydoc.ywebsocket_server, runs, grace, log)
+    log.info("jupyterlab_handoff: rooms stay open while cells run")
