@@ -38,6 +38,10 @@ class RunSaver:
         self._interval = interval
         self._task: asyncio.Task | None = None
         self._warned = False
+        # Per room, the document's state vector when we last saved it. The
+        # document's own ``dirty`` flag is set by tabs, not by the server's
+        # writes, so it cannot tell whether a running cell printed.
+        self._saved_state: dict[str, bytes] = {}
 
     def start(self) -> None:
         if self._task is None:
@@ -72,7 +76,8 @@ class RunSaver:
                 self._warned = True
                 self._log.warning("jupyterlab_handoff: this jupyter-collaboration cannot save rooms")
             return False
-        if only_if_dirty and getattr(getattr(room, "_document", None), "dirty", True) is False:
+        state = _state(room)
+        if only_if_dirty and state is not None and self._saved_state.get(room_id) == state:
             return False
         task = save()
         if task is None:  # the room is being loaded or reloaded
@@ -84,17 +89,30 @@ class RunSaver:
         except asyncio.CancelledError:
             if asyncio.current_task() is not None and asyncio.current_task().cancelling():
                 raise
+        if state is not None:
+            self._saved_state[room_id] = state
         return True
 
     async def _loop(self) -> None:
         while True:
             await self._runs.until_any()
             await asyncio.sleep(self._interval)
+            for room_id in list(self._saved_state):
+                if room_id not in self._server.rooms:
+                    del self._saved_state[room_id]
             for room_id in self._runs.rooms():
                 try:
                     await self.save(room_id, only_if_dirty=True)
                 except Exception as error:  # keep saving the other rooms
                     self._log.warning("jupyterlab_handoff: could not save %s: %r", room_id, error)
+
+
+def _state(room: Any) -> bytes | None:
+    """The room document's state vector: it changes with every update."""
+    try:
+        return room.ydoc.get_state()
+    except Exception:
+        return None
 
 
 def _autosave_pending(room: Any) -> bool:
