@@ -32,6 +32,7 @@ python -m pytest -q -p no:cacheprovider tests --junitxml="$reports/pytest.xml" |
 # Browser suites: name, then the Playwright config in ui-tests/.
 suites=(
   "stack playwright.config.js"
+  "faults playwright.faults.config.js"
 )
 summary=(jest="$reports/jest.json" pytest="$reports/pytest.xml")
 for entry in "${suites[@]}"; do
