@@ -179,7 +179,24 @@ export async function openTab(
   const context = await browser.newContext();
   const page = await context.newPage();
   const stock = options.stock ? '&faults-executor=stock' : '';
-  await page.goto(`${baseUrl}/lab/tree/${name}?token=${TOKEN}${stock}`);
+  // A workspace of its own: the default one is shared by every tab (and
+  // every test server of this user) and would reopen other notebooks.
+  const workspace = `faults-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+  await page.goto(
+    `${baseUrl}/lab/workspaces/${workspace}/tree/${name}?token=${TOKEN}${stock}`
+  );
+  // The indicator says idle before the session has a kernel: wait for both.
+  await expect
+    .poll(
+      () =>
+        page.evaluate(
+          () =>
+            !!(window as any).jupyterapp?.shell.currentWidget?.sessionContext
+              ?.session?.kernel
+        ),
+      { timeout: 90000 }
+    )
+    .toBe(true);
   await expect(
     page.locator(
       '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator'
