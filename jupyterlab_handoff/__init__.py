@@ -24,6 +24,6 @@ def _jupyter_server_extension_points():
 
 
 def _load_jupyter_server_extension(serverapp):
-    from .server import load
+    from .keepalive import load
 
     load(serverapp)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from .runs import RunTracker
+from .keepalive import RunTracker
 
 SAVE_INTERVAL = 2.0  # seconds between saves of a room with a run in flight
 STOP_TIMEOUT = 5.0  # the longest a clean stop waits for these saves
