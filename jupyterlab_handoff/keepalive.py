@@ -77,6 +77,15 @@ class RunTracker:
         async with self._changed:
             self._changed.notify_all()
 
+    def rooms(self) -> list[str]:
+        """The rooms with at least one execution in flight."""
+        return list(self._runs)
+
+    async def until_any(self) -> None:
+        """Wait until some execution is in flight."""
+        async with self._changed:
+            await self._changed.wait_for(lambda: bool(self._runs))
+
     async def until_idle(self, room_id: str) -> None:
         """Wait until no execution of this room is in flight."""
         async with self._changed:
@@ -113,7 +122,12 @@ def _room_id(websocket_server: Any, room: Any) -> str | None:
 
 
 def load(serverapp: Any) -> None:
-    """Track nbmodel's executions; hold rooms and report activity for them."""
+    """Track nbmodel's executions; hold rooms, save them and report activity for them."""
+    from . import saving, shutdown
+
+    # Independent of the rest: a stop with tabs connected must not hang,
+    # whichever execution server runs (see shutdown.py).
+    shutdown.install()
     try:
         from jupyter_server_nbmodel.event_logger import event_logger
         from jupyter_server_ydoc.app import YDocExtension
@@ -140,6 +154,11 @@ def load(serverapp: Any) -> None:
     if delay is not None:  # None: rooms are never dropped.
         RoomKeepalive(ydoc.ywebsocket_server, tracker, after, serverapp.log)
         serverapp.log.info("jupyterlab_handoff: rooms stay open while cells run")
+
+    saving.install(ydoc, tracker, serverapp.log).start()
+    serverapp.log.info(
+        "jupyterlab_handoff: running cells are saved every %s s and at stop", saving.SAVE_INTERVAL
+    )
 
     from .activity import start_activity
 

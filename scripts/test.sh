@@ -40,6 +40,7 @@ suites=(
   "stack playwright.config.js"
   "hub playwright.hub.config.js"
   "jupyverse playwright.jupyverse.config.js"
+  "faults playwright.faults.config.js"
 )
 summary=(jest="$reports/jest.json" pytest="$reports/pytest.xml"
   pytest:pytest-jupyverse="$reports/pytest-jupyverse.xml")
