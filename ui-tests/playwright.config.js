@@ -31,10 +31,13 @@ module.exports = {
       args: ['--disable-gpu', '--disable-sync', '--disable-dev-shm-usage']
     }
   },
+  // Only this family's tests: hub-tests/, jupyverse-tests/ and tests/faults/
+  // have their own configs and servers.
+  testDir: './tests',
   projects: [
     {
       name: 'stack',
-      testIgnore: /(no-backend|cleanup)\.spec\.ts/,
+      testIgnore: [/(no-backend|cleanup)\.spec\.ts/, /faults\//],
       use: { baseURL: `http://localhost:${stackPort}` }
     },
     {
