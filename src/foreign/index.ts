@@ -1,0 +1,6 @@
+/**
+ * Foreign runs: what the kernel does for other clients.
+ */
+export * from './activity';
+export * from './derive';
+export * from './words';
