@@ -1,0 +1,5 @@
+/**
+ * Notices when a run ends while the user looks elsewhere.
+ */
+export * from './rules';
+export * from './words';
