@@ -256,3 +256,40 @@ def test_says_why_it_cannot_run(server):
     result = run_client("--path", "a.ipynb", "--cell", "7")
     assert result.returncode == 1
     assert "no cell 7: the notebook has 2" in result.stderr
+
+
+def test_the_server_runs_echo_our_code_with_one_session_per_kernel(server):
+    """What the foreign-run derivation takes for the server's own runs:
+    jupyter-server-nbmodel sends the code as we posted it (the kernel echoes
+    it in `execute_input`), always from one session per kernel."""
+
+    async def scenario():
+        seen: list = []
+        ready = asyncio.Event()
+        watcher = asyncio.create_task(watch_kernel(server["kernel"], seen, ready))
+        await ready.wait()
+        codes = ["x = 40", "x + 2"]
+        for code in codes:
+            answer = await asyncio.to_thread(
+                rest,
+                "POST",
+                f"api/kernels/{server['kernel']}/execute",
+                {"code": code, "metadata": {"cell_id": "foreign-cell"}},
+            )
+            assert answer is None or isinstance(answer, dict)
+            deadline = time.monotonic() + 60
+            while not any(
+                m["header"]["msg_type"] == "execute_input" and m["content"]["code"] == code
+                for m in seen
+            ):
+                assert time.monotonic() < deadline, f"no execute_input for {code!r}"
+                await asyncio.sleep(0.1)
+        watcher.cancel()
+        return codes, seen
+
+    codes, seen = asyncio.run(scenario())
+    inputs = [m for m in seen if m["header"]["msg_type"] == "execute_input"]
+    assert [m["content"]["code"] for m in inputs] == codes
+    sessions = {m["parent_header"]["session"] for m in inputs}
+    assert len(sessions) == 1
+    assert "tab" not in sessions
