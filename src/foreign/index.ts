@@ -4,3 +4,4 @@
 export * from './activity';
 export * from './derive';
 export * from './words';
+export * from './tracker';

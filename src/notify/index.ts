@@ -3,3 +3,4 @@
  */
 export * from './rules';
 export * from './words';
+export * from './facts';
