@@ -228,7 +228,7 @@ describe('Run All', () => {
       cells: 3,
       batch: true,
       durationMs: 15_000,
-      tag: `handoff:finished:${NB}:b1`
+      tag: `handoff:finished:${NB}:c3`
     });
     expect(shown).toHaveLength(1);
     expect(noticeText(notice, 'a.ipynb', 3, english).body).toBe(

@@ -1,6 +1,7 @@
 import { YNotebook } from '@jupyter/ydoc';
 import { codeCell, notebookWithCells } from './fakes';
 import {
+  BusyPeriods,
   DEFAULT_NOTIFY_SETTINGS,
   RunNotifier,
   outcomeOf,
@@ -147,5 +148,43 @@ describe('run facts from the model', () => {
       batch: true,
       durationMs: 14_000
     });
+  });
+});
+
+describe('busy periods', () => {
+  it('group the cells queued while the notebook is busy, from any tab', () => {
+    const periods = new BusyPeriods();
+    const notifier = new RunNotifier({
+      settings: () => DEFAULT_NOTIFY_SETTINGS,
+      view: () => ({ pageVisible: true, currentKey: 'other.ipynb' }),
+      permission: () => 'default'
+    });
+    const notices: IRunNotice[] = [];
+    const feed = (before: IEntryView[], after: IEntryView[], now: number) => {
+      const batch = periods.batchFor(NB, before);
+      for (const fact of runFacts(NB, before, after, {
+        now,
+        live: true,
+        outcome: () => 'ok',
+        batchOf: () => batch
+      })) {
+        notices.push(...notifier.add(fact));
+      }
+    };
+    // Another tab's Run All of two cells: one notice at the end.
+    const v1 = [entry('a', 'running', 0), entry('b', 'queued', 0)];
+    const v2 = [entry('b', 'running', 8000, 0)];
+    feed([], v1, 0);
+    feed(v1, v2, 8000);
+    feed(v2, [], 16_000);
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toMatchObject({ cells: 2, batch: true });
+    // A later run is a period of its own.
+    const v3 = [entry('c', 'running', 20_000)];
+    feed([], v3, 20_000);
+    feed(v3, [], 32_000);
+    expect(notices).toHaveLength(2);
+    expect(notices[1]).toMatchObject({ cellId: 'c', cells: 1, batch: false });
+    expect(notices[1].tag).not.toBe(notices[0].tag);
   });
 });

@@ -118,3 +118,34 @@ export function outcomeOf(
   }
   return typeof cell.execution_count === 'number' ? 'ok' : 'cancelled';
 }
+
+/**
+ * Batch ids for tabs that do not know which cells were run together (runs
+ * submitted by another tab or browser): the cells queued while a notebook
+ * has runs in flight belong to one batch, which ends when nothing of that
+ * notebook is in flight any more. A Run All is then one notice, from any
+ * tab.
+ */
+export class BusyPeriods {
+  /**
+   * The batch id for the cells that appear in this change of a notebook's
+   * entries: a new one when nothing was in flight before.
+   */
+  batchFor(key: string, before: readonly IEntryView[]): string {
+    const busy = before.some(entry => entry.state !== 'stale');
+    let id = this._current.get(key);
+    if (!busy || id === undefined) {
+      id = `period-${++this._count}`;
+      this._current.set(key, id);
+    }
+    return id;
+  }
+
+  /** Forget a notebook (it closed). */
+  forget(key: string): void {
+    this._current.delete(key);
+  }
+
+  private _current = new Map<string, string>();
+  private _count = 0;
+}

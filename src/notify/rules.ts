@@ -103,7 +103,10 @@ export interface IRunNotice {
   durationMs: number;
   /** Show a browser notification too. */
   browser: boolean;
-  /** Notices with the same tag are one (browsers replace them). */
+  /**
+   * Notices with the same tag are one (browsers replace them): the same
+   * for every tab that shows it.
+   */
   tag: string;
 }
 
@@ -179,7 +182,7 @@ export class RunNotifier {
         }
         run.asked = true;
         return this._emit(
-          this._decide('input', fact.key, fact.cellId, 1, false, 0, null)
+          this._decide('input', fact.key, fact.cellId, 1, false, 0)
         );
       }
       case 'ended':
@@ -263,8 +266,7 @@ export class RunNotifier {
         fact.cellId,
         1,
         false,
-        fact.at - startedAt,
-        null
+        fact.at - startedAt
       );
     }
     batch.pending.delete(id);
@@ -297,8 +299,7 @@ export class RunNotifier {
       failed ? fact.cellId : batch.last,
       batch.ran,
       batch.ran > 1,
-      fact.at - (batch.startedAt ?? batch.heardAt),
-      batch.id
+      fact.at - (batch.startedAt ?? batch.heardAt)
     );
   }
 
@@ -308,8 +309,7 @@ export class RunNotifier {
     cellId: string,
     cells: number,
     batch: boolean,
-    durationMs: number,
-    batchId: string | null
+    durationMs: number
   ): IRunNotice | null {
     const settings = this._settings();
     if (!settings.enabled) {
@@ -333,7 +333,9 @@ export class RunNotifier {
         settings.browser &&
         !view.pageVisible &&
         this._permission() === 'granted',
-      tag: `handoff:${kind}:${key}:${batchId ?? cellId}`
+      // Every tab that shows this notice names it alike (batch ids are
+      // per tab), so a browser shows it once.
+      tag: `handoff:${kind}:${key}:${cellId}`
     };
   }
 
