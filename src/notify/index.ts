@@ -4,3 +4,5 @@
 export * from './rules';
 export * from './words';
 export * from './facts';
+export * from './browser';
+export * from './service';
