@@ -5,3 +5,4 @@ export * from './activity';
 export * from './derive';
 export * from './words';
 export * from './tracker';
+export * from './follow';
