@@ -454,6 +454,32 @@ describe('the indicator with foreign runs', () => {
     expect(foreignSummaryText([], 'Server idle', english)).toBeNull();
   });
 
+  it('shows running a foreign cell the model could only take for queued', () => {
+    // A stock JupyterLab tab (or foreign_client.py) marks its cell running
+    // without a server mark: the model shows it queued.
+    const activity = watched(input('j', OTHER, 'sleep(10)', 1001));
+    const state = deriveForeign(
+      inputs(activity, {
+        documentCells: [
+          { key: 'a.ipynb', cellId: 'c2', since: 1000, code: 'sleep(10)' }
+        ]
+      })
+    );
+    const shown = applyForeign(
+      [{ key: 'a.ipynb', cellId: 'c2', state: 'queued' as const, since: 1000 }],
+      [state]
+    );
+    expect(shown.map(e => [e.cellId, e.state, e.foreign])).toEqual([
+      ['c2', 'running', true]
+    ]);
+    expect(countOwn(shown)).toEqual({
+      queued: 0,
+      running: 0,
+      input: 0,
+      stale: 0
+    });
+  });
+
   it('adds the foreign cell when the model does not list it', () => {
     const activity = watched(input('j', OTHER, 'sleep(10)', 1001));
     const state = deriveForeign(

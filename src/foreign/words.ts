@@ -37,8 +37,8 @@ export type WithForeign<T extends IEntryLike> = T & {
  * - a server cell waiting behind a foreign run is `queued` (since the
  *   foreign run started, or since it was first seen, whichever is later);
  * - the foreign run's cell, if the model lists it (another frontend marked it
- *   running), is flagged `foreign`; a stale mark on it is `running` again,
- *   as the kernel is running it;
+ *   running), is flagged `foreign` and `running`: the model, with no
+ *   server mark to go by, may show it queued or stale;
  * - a foreign cell the model does not list (the other client writes no
  *   state) is added, running, when `withCell` can build its entry.
  */
@@ -62,9 +62,11 @@ export function applyForeign<T extends IEntryLike>(
     const run = foreign.get(id);
     if (run) {
       foreign.delete(id);
+      // The kernel runs it: whatever the document alone suggested (queued
+      // for lack of a server mark, stale for lack of a listing), it runs.
       return {
         ...entry,
-        state: entry.state === 'stale' ? 'running' : entry.state,
+        state: entry.state === 'input' ? 'input' : 'running',
         foreign: true
       };
     }
