@@ -34,9 +34,13 @@ sys.path.insert(0, str(CLIENT.parent))
 from foreign_client import Server, WebsocketChannel, open_room  # noqa: E402
 
 TOKEN = "foreign-client-test-token"
-# Inside the port range of this test (25000-25099); HANDOFF_PYTEST_PORT
-# moves it.
-PORT = int(os.environ.get("HANDOFF_PYTEST_PORT", "25050"))
+# The port base of the browser tests (HANDOFF_PORT_BASE, 18888 by default)
+# plus 50, so parallel runs on one machine keep to their own ranges;
+# HANDOFF_PYTEST_PORT sets it outright.
+PORT = int(
+    os.environ.get("HANDOFF_PYTEST_PORT")
+    or int(os.environ.get("HANDOFF_PORT_BASE", "18888")) + 50
+)
 CODE = "import time\nprint('one')\ntime.sleep(1)\nprint('two')\n1 + 1"
 # Runs until the test creates the file "go" next to the notebook.
 WAIT = "import os, time\nwhile not os.path.exists('go'):\n    time.sleep(0.05)"
