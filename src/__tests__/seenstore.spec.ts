@@ -208,6 +208,23 @@ describe('the per-user seen store', () => {
     expect(merged.cells.b.count).toBe(2);
   });
 
+  it('works on its own copy when the server cannot be asked', async () => {
+    const db = new StateDB();
+    const store = new SeenStore({
+      db,
+      local: null,
+      browser: 'browser-a',
+      now: () => 10,
+      remote: () => Promise.reject(new Error('offline'))
+    });
+    const nb = notebookWithCells(['a']);
+    markRunning(nb, 'a');
+    await store.write(PATH, snapshot(nb));
+    finish(nb, 'a', 1);
+    const diff = diffSinceSnapshot((await store.read(PATH))!, nb.cells);
+    expect(diff.finished).toEqual(['a']);
+  });
+
   it('writes its own record to localStorage at once, and reads it back first', async () => {
     const local = new MemoryStorage();
     const db = new StateDB();
