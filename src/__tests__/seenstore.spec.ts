@@ -131,14 +131,16 @@ describe('the per-user seen store', () => {
       local: new MemoryStorage(),
       browser: 'browser-a',
       now: () => t,
-      remote: async () => workspace.data
+      remote: async () => workspace.data,
+      pullIntervalMs: 0
     });
     const b = new SeenStore({
       db: dbB,
       local: new MemoryStorage(),
       browser: 'browser-b',
       now: () => t,
-      remote: async () => workspace.data
+      remote: async () => workspace.data,
+      pullIntervalMs: 0
     });
     // Both watch; B sees "a" finish and saves last: its copy of the
     // workspace does not hold A's record at all.
@@ -206,6 +208,64 @@ describe('the per-user seen store', () => {
     const merged = mergeRecords([recordA, recordB])!;
     expect(merged.unseen).toEqual([]);
     expect(merged.cells.b.count).toBe(2);
+  });
+
+  it('pulls the server copy before a write at most once per interval, and on every read', async () => {
+    let pulls = 0;
+    let t = 0;
+    const store = new SeenStore({
+      db: new StateDB(),
+      local: null,
+      browser: 'browser-a',
+      now: () => t,
+      remote: async () => {
+        pulls++;
+        return {};
+      },
+      pullIntervalMs: 5000
+    });
+    const nb = notebookWithCells(['a', 'b']);
+    await store.write(PATH, snapshot(nb));
+    expect(pulls).toBe(1);
+    t = 1000;
+    finish(nb, 'a', 1);
+    await store.write(PATH, snapshot(nb));
+    expect(pulls).toBe(1);
+    t = 6000;
+    finish(nb, 'b', 2);
+    await store.write(PATH, snapshot(nb));
+    expect(pulls).toBe(2);
+    await store.read(PATH);
+    expect(pulls).toBe(3);
+  });
+
+  it('keeps writes in order: the newest record lands last', async () => {
+    const db = new StateDB();
+    // The first save is slow.
+    const save = db.save.bind(db);
+    let first = true;
+    jest.spyOn(db, 'save').mockImplementation(async (id, value) => {
+      if (first) {
+        first = false;
+        await new Promise(resolve => setTimeout(resolve, 50));
+      }
+      return save(id, value);
+    });
+    let t = 0;
+    const store = new SeenStore({
+      db,
+      local: null,
+      browser: 'browser-a',
+      now: () => ++t
+    });
+    const nb = notebookWithCells(['a']);
+    markRunning(nb, 'a');
+    const one = store.write(PATH, snapshot(nb));
+    finish(nb, 'a', 1);
+    const two = store.write(PATH, snapshot(nb));
+    await Promise.all([one, two]);
+    const stored = parseRecord(await db.fetch(recordId(PATH, 'browser-a')));
+    expect(stored!.cells.a[0]).toBe(1);
   });
 
   it('works on its own copy when the server cannot be asked', async () => {

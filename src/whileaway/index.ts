@@ -3,3 +3,4 @@
  * for every browser of theirs.
  */
 export * from './seenstore';
+export * from './seenstorage';

@@ -92,6 +92,12 @@ export interface ISeenStoreOptions {
    * the server's records first keeps them (see `workspaceReader`).
    */
   remote?: () => Promise<unknown>;
+  /**
+   * Pull the server's copy before a write at most this often (ms; reads
+   * always pull). 5000 by default: a notebook printing fast is saved a few
+   * times a second.
+   */
+  pullIntervalMs?: number;
 }
 
 /**
@@ -333,6 +339,7 @@ export class SeenStore {
     this._maxBrowsers = options.maxBrowsers ?? 6;
     this._maxRecords = options.maxRecords ?? 40;
     this._remote = options.remote ?? null;
+    this._pullInterval = options.pullIntervalMs ?? 5000;
   }
 
   /** This browser's id. */
@@ -371,12 +378,26 @@ export class SeenStore {
       this._now(),
       this._maxCells
     );
+    // localStorage first and synchronously: the tab may close any moment.
     this._writeLocal(path, record);
     if (sameCells(this._written.get(path) ?? null, record)) {
       return;
     }
     this._written.set(path, record);
-    await this._pull();
+    // One write at a time, in order: an older record never lands last.
+    const done = this._queue.then(() => this._save(path, record));
+    this._queue = done.catch(() => undefined);
+    return done;
+  }
+
+  private async _save(path: string, record: ISeenRecord): Promise<void> {
+    if (this._written.get(path) !== record) {
+      // A newer record of this notebook is queued behind: it will do.
+      return;
+    }
+    if (this._now() - this._pulledAt >= this._pullInterval) {
+      await this._pull();
+    }
     const id = recordId(path, this._browser);
     await this._db.save(id, record);
     const all = await this._records();
@@ -427,6 +448,7 @@ export class SeenStore {
       return;
     }
     let data: unknown;
+    this._pulledAt = this._now();
     try {
       data = await this._remote();
     } catch {
@@ -505,6 +527,9 @@ export class SeenStore {
   private _maxBrowsers: number;
   private _maxRecords: number;
   private _remote: (() => Promise<unknown>) | null;
+  private _pullInterval: number;
+  private _pulledAt = -Infinity;
+  private _queue: Promise<void> = Promise.resolve();
   private _written = new Map<string, ISeenRecord>();
 }
 
