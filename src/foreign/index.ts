@@ -6,3 +6,4 @@ export * from './derive';
 export * from './words';
 export * from './tracker';
 export * from './follow';
+export * from './model';
