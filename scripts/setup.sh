@@ -72,7 +72,11 @@ if [ "$with_browser" = 1 ]; then
 fi
 
 export PATH="$root/.venv/bin:$PATH"
-if changed build package.json tsconfig.json $(find src style schema -type f | sort) || [ ! -f jupyterlab_handoff/labextension/package.json ]; then
+# The Python server part is installed with it (not editable): its sources
+# count too.
+if changed build package.json tsconfig.json pyproject.toml \
+  $(find src style schema jupyter-config -type f | sort) \
+  $(find jupyterlab_handoff -name '*.py' ! -name _version.py | sort) || [ ! -f jupyterlab_handoff/labextension/package.json ]; then
   say "Building the extension"
   npm run --silent build:prod
   say "Installing the extension into .venv"

@@ -32,6 +32,7 @@ python -m pytest -q -p no:cacheprovider tests --junitxml="$reports/pytest.xml" |
 # Browser suites: name, then the Playwright config in ui-tests/.
 suites=(
   "stack playwright.config.js"
+  "hub playwright.hub.config.js"
 )
 summary=(jest="$reports/jest.json" pytest="$reports/pytest.xml")
 for entry in "${suites[@]}"; do
@@ -46,6 +47,10 @@ for entry in "${suites[@]}"; do
 done
 
 say "Benchmark harness smoke test (bench/smoke.mjs)"
+# Inside the caller's port range when one is given (helpers share the machine).
+if [ -n "${HANDOFF_PORT_BASE:-}" ] && [ -z "${BENCH_PORT:-}" ]; then
+  export BENCH_PORT=$((HANDOFF_PORT_BASE + 90))
+fi
 node bench/smoke.mjs --report "$reports/bench-smoke.json" || status=1
 summary+=(bench="$reports/bench-smoke.json")
 

@@ -11,19 +11,20 @@ import { executorPlugin } from './plugins/executor';
 import { inFlightPlugin } from './plugins/inflight';
 import { inFlightPanelPlugin } from './plugins/inflightpanel';
 import { renderCoalescingPlugin } from './plugins/rendercoalescing';
-import { serverExecutionPlugin } from './plugins/serverexecution';
+import {
+  backendRegistryPlugin,
+  serverExecutionPlugin
+} from './plugins/serverexecution';
 import { statusItemPlugin } from './plugins/statusitem';
 import { whileAwayPlugin } from './plugins/whileaway';
 
-export * from './backend/types';
-export { NbmodelBackend } from './backend/nbmodel';
+export * from './tokens';
+export { BackendError, isMissingRoute } from './backend/types';
 export { CommandIDs } from './commandids';
-export { HandoffExecutor } from './executor';
-export { InFlightModel } from './inflight/model';
-export { IInFlightExecutions, IServerExecution } from './tokens';
 
 const plugins: JupyterFrontEndPlugin<any>[] = [
   serverExecutionPlugin,
+  backendRegistryPlugin,
   executorPlugin,
   inFlightPlugin,
   inFlightPanelPlugin,

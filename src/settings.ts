@@ -10,17 +10,9 @@ import { Signal, type ISignal } from '@lumino/signaling';
 export const SETTINGS_PLUGIN_ID =
   '@jupyterlab-handoff/extension:server-execution';
 
-/**
- * The settings, with their types enforced.
- */
-export interface IHandoffSettings {
-  /** Run code cells on the server when it can. */
-  serverSideExecution: boolean;
-  /** Show the in-flight summary in the status bar. */
-  showStatusItem: boolean;
-  /** Mark queued, running and stale cells with a badge by the prompt. */
-  showCellBadges: boolean;
-}
+import type { IHandoffSettings } from './tokens';
+
+export type { IHandoffSettings };
 
 export const DEFAULT_SETTINGS: Readonly<IHandoffSettings> = Object.freeze({
   serverSideExecution: true,

@@ -7,7 +7,7 @@ import {
   compareOutputs,
   reconcileCell,
   reconcileWhenSettled
-} from '../reconcile/divergence';
+} from '../execution/divergence';
 import { codeCell, quietYjsWarnings, until } from './fakes';
 import { setupExecutor, type ExecutorHarness } from './executorharness';
 import { NbmodelWriter, plain, serverAndTab } from './outputfakes';

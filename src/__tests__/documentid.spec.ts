@@ -1,5 +1,5 @@
 import { YNotebook } from '@jupyter/ydoc';
-import { waitForDocumentId } from '../documentid';
+import { waitForDocumentId } from '../execution/documentid';
 
 describe('waitForDocumentId', () => {
   let notebook: YNotebook;

@@ -1,11 +1,14 @@
-import { chooseExecutionPath } from '../executionpath';
+import { chooseExecutionPath } from '../execution/executionpath';
+import type { IExecutionBackend } from '../tokens';
+
+const BACKEND = { id: 'test' } as IExecutionBackend;
 
 function lookups(available: boolean | Error, documentId: string | null) {
   return {
-    backendAvailable: jest.fn(() =>
+    backend: jest.fn(() =>
       available instanceof Error
         ? Promise.reject(available)
-        : Promise.resolve(available)
+        : Promise.resolve(available ? BACKEND : ('no-backend' as const))
     ),
     documentId: jest.fn(() => Promise.resolve(documentId))
   };
@@ -17,7 +20,7 @@ describe('chooseExecutionPath', () => {
     await expect(
       chooseExecutionPath({ enabled: false, collaborative: true, ...lazy })
     ).resolves.toEqual({ path: 'client', reason: 'disabled' });
-    expect(lazy.backendAvailable).not.toHaveBeenCalled();
+    expect(lazy.backend).not.toHaveBeenCalled();
     expect(lazy.documentId).not.toHaveBeenCalled();
   });
 
@@ -33,7 +36,7 @@ describe('chooseExecutionPath', () => {
     await expect(
       chooseExecutionPath({ enabled: true, collaborative: false, ...lazy })
     ).resolves.toEqual({ path: 'client', reason: 'not-collaborative' });
-    expect(lazy.backendAvailable).not.toHaveBeenCalled();
+    expect(lazy.backend).not.toHaveBeenCalled();
     expect(lazy.documentId).not.toHaveBeenCalled();
   });
 
@@ -42,7 +45,7 @@ describe('chooseExecutionPath', () => {
     await expect(
       chooseExecutionPath({ enabled: true, collaborative: true, ...lazy })
     ).resolves.toEqual({ path: 'client', reason: 'no-backend' });
-    expect(lazy.backendAvailable).toHaveBeenCalledTimes(1);
+    expect(lazy.backend).toHaveBeenCalledTimes(1);
     expect(lazy.documentId).not.toHaveBeenCalled();
   });
 
@@ -51,7 +54,7 @@ describe('chooseExecutionPath', () => {
     await expect(
       chooseExecutionPath({ enabled: true, collaborative: true, ...lazy })
     ).resolves.toEqual({ path: 'client', reason: 'no-document-id' });
-    expect(lazy.backendAvailable).toHaveBeenCalledTimes(1);
+    expect(lazy.backend).toHaveBeenCalledTimes(1);
     expect(lazy.documentId).toHaveBeenCalledTimes(1);
   });
 
@@ -66,8 +69,12 @@ describe('chooseExecutionPath', () => {
     const lazy = lookups(true, 'json:notebook:abc');
     await expect(
       chooseExecutionPath({ enabled: true, collaborative: true, ...lazy })
-    ).resolves.toEqual({ path: 'server', documentId: 'json:notebook:abc' });
-    expect(lazy.backendAvailable).toHaveBeenCalledTimes(1);
+    ).resolves.toEqual({
+      path: 'server',
+      documentId: 'json:notebook:abc',
+      backend: BACKEND
+    });
+    expect(lazy.backend).toHaveBeenCalledTimes(1);
     expect(lazy.documentId).toHaveBeenCalledTimes(1);
   });
 

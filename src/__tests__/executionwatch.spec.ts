@@ -1,11 +1,11 @@
 import { YNotebook } from '@jupyter/ydoc';
-import type { ISubmission } from '../backend/types';
+import type { INbmodelSubmission as ISubmission } from '../backend/nbmodel';
 import {
-  ExecutionWatch,
-  isCompleteInDocument,
-  outcomeFromDocument
-} from '../executionwatch';
-import { RequestMonitor } from '../requestmonitor';
+  outcomeFromDocument,
+  showsRunEnd as isCompleteInDocument
+} from '../execution/completion';
+import { ExecutionWatch } from '../execution/executionwatch';
+import { ListingPoller } from '../server/poller';
 import {
   codeCell,
   FakeServer,
@@ -21,7 +21,7 @@ quietYjsWarnings();
 describe('ExecutionWatch', () => {
   let doc: YNotebook;
   let server: FakeServer;
-  let monitor: RequestMonitor;
+  let monitor: ListingPoller;
 
   beforeEach(() => {
     doc = new YNotebook();
@@ -31,10 +31,11 @@ describe('ExecutionWatch', () => {
       { cell_type: 'code', id: 'c2', source: 'b = 2' }
     ]);
     server = new FakeServer(doc);
-    monitor = new RequestMonitor({
-      backend: server,
-      minIntervalMs: 10,
-      maxIntervalMs: 20
+    monitor = new ListingPoller({
+      backend: () => server,
+      minMs: 10,
+      maxMs: 20,
+      standby: 'never'
     });
   });
 
@@ -52,15 +53,16 @@ describe('ExecutionWatch', () => {
     submission: ISubmission,
     extra: Partial<ConstructorParameters<typeof ExecutionWatch>[0]> = {}
   ) {
-    return new ExecutionWatch({
+    const w = new ExecutionWatch({
       backend: server,
-      monitor,
+      poller: monitor,
       kernelId: 'k1',
-      submission,
       notebook: doc,
       cellId: 'c1',
       ...extra
     });
+    w.accepted(submission);
+    return w;
   }
 
   it('reads the running request now and then to learn of a stdin prompt the listing never reports', async () => {
@@ -84,6 +86,11 @@ describe('ExecutionWatch', () => {
       onStatus: s => statuses.push(s)
     });
     await until(() => statuses.includes('input'));
+    // Listings keep saying running meanwhile: the prompt stands until the
+    // next read of the request says otherwise.
+    const atPrompt = statuses.length;
+    await sleep(15);
+    expect(statuses.slice(atPrompt).filter(s => s === 'running')).toEqual([]);
     request.status = 'running';
     const since = statuses.length;
     await until(() => statuses.slice(since).includes('running'));
@@ -323,11 +330,19 @@ describe('ExecutionWatch', () => {
     });
   });
 
-  it('settles at once when the document already shows the end', async () => {
-    const submission = await submit();
+  it('settles at once when the run ended before the server answered the POST', async () => {
     server.listInFlight.mockImplementation(() => new Promise(() => undefined));
+    // The executor watches from before the POST.
+    const w = new ExecutionWatch({
+      backend: server,
+      poller: monitor,
+      kernelId: 'k1',
+      notebook: doc,
+      cellId: 'c1'
+    });
+    const submission = await submit();
     const count = server.run(submission.requestId);
-    const w = watch(submission);
+    w.accepted(submission);
     await expect(w.done).resolves.toMatchObject({
       kind: 'reply',
       executionCount: count

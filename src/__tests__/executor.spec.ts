@@ -59,8 +59,8 @@ describe('HandoffExecutor', () => {
             s.documentPath === 'nb.ipynb'
         )
       ).toBe(true);
-      // The availability probe ran once for the five cells.
-      expect(h.server.isAvailable).toHaveBeenCalledTimes(1);
+      // The backend was asked for once per cell (the registry caches it).
+      expect(h.backends.decide).toHaveBeenCalledTimes(5);
 
       // The server runs them one by one.
       const counts = h.server.queued().map(r => h.server.run(r.requestId));
@@ -553,9 +553,10 @@ describe('HandoffExecutor', () => {
       expect(h.onFallback).toHaveBeenCalledWith(
         h.notebook,
         'disabled',
-        'nb.ipynb'
+        'nb.ipynb',
+        null
       );
-      expect(h.server.isAvailable).not.toHaveBeenCalled();
+      expect(h.backends.decide).not.toHaveBeenCalled();
       expect(h.server.submit).not.toHaveBeenCalled();
     });
 
@@ -575,7 +576,8 @@ describe('HandoffExecutor', () => {
       expect(h.onFallback).toHaveBeenCalledWith(
         h.notebook,
         'disabled',
-        'nb.ipynb'
+        'nb.ipynb',
+        null
       );
     });
 
@@ -588,33 +590,40 @@ describe('HandoffExecutor', () => {
       expect(h.onFallback).toHaveBeenCalledWith(
         h.notebook,
         'not-collaborative',
-        'nb.ipynb'
+        'nb.ipynb',
+        null
       );
       expect(h.server.submit).not.toHaveBeenCalled();
     });
 
-    it('runs in the tab when the server has no backend, and remembers it', async () => {
+    it('runs in the tab when the server has no backend, and asks the registry again next time', async () => {
       h = setup();
-      h.server.isAvailable.mockResolvedValue(false);
+      h.backends.decide.mockResolvedValue({
+        kind: 'none',
+        installHint: null
+      });
       const run = h.run(0);
       await expect(run.promise).resolves.toBe(true);
       expect(h.clientRunCell).toHaveBeenCalledWith(run.options);
       expect(h.onFallback).toHaveBeenCalledWith(
         h.notebook,
         'no-backend',
-        'nb.ipynb'
+        'nb.ipynb',
+        null
       );
       expect(h.server.submit).not.toHaveBeenCalled();
 
       await h.run(0).promise;
-      expect(h.server.isAvailable).toHaveBeenCalledTimes(1);
+      expect(h.backends.decide).toHaveBeenCalledTimes(2);
 
-      // Until told to probe again.
-      h.server.isAvailable.mockResolvedValue(true);
-      h.executor.resetBackendAvailability();
+      // Once the registry decides otherwise (the server restarted).
+      h.backends.decide.mockResolvedValue({
+        kind: 'backend',
+        backend: h.server
+      });
       const third = h.run(0);
       await until(() => h.server.submitted.length === 1, 'the POST');
-      expect(h.server.isAvailable).toHaveBeenCalledTimes(2);
+      expect(h.backends.decide).toHaveBeenCalledTimes(3);
       h.server.run(h.server.requestFor('c1').requestId);
       await expect(third.promise).resolves.toBe(true);
     });
@@ -623,14 +632,15 @@ describe('HandoffExecutor', () => {
       h = setup();
       const warn = jest.spyOn(console, 'warn').mockImplementation(() => {});
       try {
-        h.server.isAvailable.mockRejectedValueOnce(
+        h.backends.decide.mockRejectedValueOnce(
           new BackendError('unreachable', null, 'offline')
         );
         await expect(h.run(0).promise).resolves.toBe(true);
         expect(h.onFallback).toHaveBeenCalledWith(
           h.notebook,
-          'no-backend',
-          'nb.ipynb'
+          'server-unreachable',
+          'nb.ipynb',
+          null
         );
         expect(warn).toHaveBeenCalled();
       } finally {
@@ -638,7 +648,7 @@ describe('HandoffExecutor', () => {
       }
       const second = h.run(0);
       await until(() => h.server.submitted.length === 1, 'the POST');
-      expect(h.server.isAvailable).toHaveBeenCalledTimes(2);
+      expect(h.backends.decide).toHaveBeenCalledTimes(2);
       h.server.run(h.server.requestFor('c1').requestId);
       await expect(second.promise).resolves.toBe(true);
     });
@@ -653,7 +663,8 @@ describe('HandoffExecutor', () => {
       expect(h.onFallback).toHaveBeenCalledWith(
         h.notebook,
         'no-document-id',
-        'nb.ipynb'
+        'nb.ipynb',
+        null
       );
       expect(h.server.submit).not.toHaveBeenCalled();
     });
@@ -682,7 +693,7 @@ describe('HandoffExecutor', () => {
       expect(h.clientRunCell).toHaveBeenCalledWith(run.options);
       expect(h.onFallback).not.toHaveBeenCalled();
       expect(h.server.submit).not.toHaveBeenCalled();
-      expect(h.server.isAvailable).not.toHaveBeenCalled();
+      expect(h.backends.decide).not.toHaveBeenCalled();
     });
 
     it('hands cells without a session to the tab', async () => {

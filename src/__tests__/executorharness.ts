@@ -13,10 +13,17 @@ import {
 import type * as nbformat from '@jupyterlab/nbformat';
 import { KernelError, type INotebookCellExecutor } from '@jupyterlab/notebook';
 import { Signal } from '@lumino/signaling';
-import { HandoffExecutor, type IHandoffExecutorOptions } from '../executor';
-import { RequestMonitor } from '../requestmonitor';
+import {
+  HandoffExecutor,
+  type IHandoffExecutorOptions
+} from '../execution/executor';
+import { ListingPoller } from '../server/poller';
 import { DEFAULT_SETTINGS, type IHandoffSettings } from '../settings';
-import type { ISubmissionEvent } from '../tokens';
+import type {
+  BackendDecision,
+  IExecutionBackend,
+  ISubmissionEvent
+} from '../tokens';
 import { FakeServer, syncDocs, track } from './fakes';
 
 export type RunCellOptions = INotebookCellExecutor.IRunCellOptions;
@@ -54,6 +61,8 @@ export function setupExecutor(
   options: {
     documentId?: string | null;
     executor?: Partial<IHandoffExecutorOptions>;
+    /** Another backend on the server's document (default: the fake nbmodel). */
+    backend?: (serverDoc: YNotebook) => IExecutionBackend;
   } = {}
 ) {
   const serverDoc = new YNotebook();
@@ -86,11 +95,20 @@ export function setupExecutor(
   }
 
   const server = new FakeServer(serverDoc);
-  const monitor = new RequestMonitor({
-    backend: server,
-    minIntervalMs: 10,
-    maxIntervalMs: 20
+  const backend = options.backend?.(serverDoc) ?? server;
+  const poller = new ListingPoller({
+    backend: () => backend,
+    minMs: 10,
+    maxMs: 20,
+    standby: 'never'
   });
+  // The registry's decision for this server (its probe has its own tests).
+  const backends = {
+    decide: jest.fn(async (_kernelId?: string): Promise<BackendDecision> => ({
+      kind: 'backend',
+      backend
+    }))
+  };
   const settings: {
     ready: Promise<void>;
     current: IHandoffSettings;
@@ -102,8 +120,8 @@ export function setupExecutor(
   const onFallback = jest.fn();
   const submissions: ISubmissionEvent[] = [];
   const executor = new HandoffExecutor({
-    backend: server,
-    monitor,
+    backends,
+    poller,
     settings,
     clientRunCell,
     onFallback,
@@ -169,7 +187,9 @@ export function setupExecutor(
     tabDoc,
     tabUpdates,
     server,
-    monitor,
+    backend,
+    backends,
+    poller,
     settings,
     clientRunCell,
     onFallback,
@@ -181,7 +201,7 @@ export function setupExecutor(
     run,
     model,
     dispose: () => {
-      monitor.dispose();
+      poller.dispose();
       cells.forEach(cell => cell.model.dispose());
       tabDoc.dispose();
       serverDoc.dispose();

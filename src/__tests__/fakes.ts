@@ -6,9 +6,15 @@
 import type * as nbformat from '@jupyterlab/nbformat';
 import { YCodeCell, YNotebook } from '@jupyter/ydoc';
 import * as Y from 'yjs';
+import {
+  NbmodelBackend,
+  NBMODEL_CAPABILITIES,
+  NBMODEL_METADATA_KEY
+} from '../backend/nbmodel';
 import type {
   CancelReason,
   ExecutionOutcome,
+  IBackendCapabilities,
   IExecutionBackend,
   IInFlightRequest,
   ISubmission,
@@ -131,9 +137,9 @@ export function markRunning(notebook: YNotebook, id: string): void {
 /** Submit a cell the way the executor does: `[*]` first, then the POST. */
 export function submitLikeExecutor(
   notebook: YNotebook,
-  server: IExecutionBackend,
+  server: FakeServer,
   cellId: string
-): Promise<ISubmission> {
+): Promise<{ requestId: string; requestPath: string }> {
   markRunning(notebook, cellId);
   return server.submit({
     kernelId: 'k1',
@@ -169,15 +175,19 @@ export interface IFakeRequest {
  * jupyter-server-nbmodel does.
  */
 export class FakeServer implements IExecutionBackend {
-  readonly name = 'fake';
+  readonly id = 'fake-nbmodel';
+  readonly label = 'fake nbmodel';
+  readonly capabilities: IBackendCapabilities = NBMODEL_CAPABILITIES;
 
   constructor(readonly doc: YNotebook) {}
+
+  /** nbmodel's own reading of its marks. */
+  readCellMark = NbmodelBackend.prototype.readCellMark;
+  clearCellMark = NbmodelBackend.prototype.clearCellMark;
 
   /** The options of every submit call, in call order. */
   readonly submitted: ISubmitOptions[] = [];
   readonly requests = new Map<string, IFakeRequest>();
-
-  isAvailable = jest.fn(async (kernelId: string): Promise<boolean> => true);
 
   /**
    * Called when a POST reaches the server, after the request was queued
@@ -190,7 +200,7 @@ export class FakeServer implements IExecutionBackend {
   /** Called before a POST is queued; throwing refuses it. */
   beforeQueue: ((options: ISubmitOptions, index: number) => void) | null = null;
 
-  submit = jest.fn(async (options: ISubmitOptions): Promise<ISubmission> => {
+  submit = jest.fn(async (options: ISubmitOptions) => {
     const index = this.submitted.push(options) - 1;
     this.beforeQueue?.(options, index);
     const requestId = `req-${++this._counter}`;
@@ -210,7 +220,7 @@ export class FakeServer implements IExecutionBackend {
       kernelId: string,
       submission: ISubmission
     ): Promise<RequestProgress> => {
-      const request = this.requests.get(submission.requestId);
+      const request = this.requests.get(submission.requestId ?? '');
       if (!request || request.read) {
         return { done: true, outcome: { kind: 'consumed' } };
       }
@@ -265,6 +275,11 @@ export class FakeServer implements IExecutionBackend {
       cell.clearOutputs();
       cell.execution_count = null;
       cell.executionState = 'running';
+      // The mark nbmodel leaves while it runs a request.
+      cell.setMetadata(NBMODEL_METADATA_KEY, {
+        requestId,
+        kernelId: request.options.kernelId
+      });
     });
   }
 
@@ -300,6 +315,7 @@ export class FakeServer implements IExecutionBackend {
       this.doc.transact(() => {
         cell.execution_count = count;
         cell.executionState = 'idle';
+        cell.deleteMetadata(NBMODEL_METADATA_KEY);
       });
     }
     if (status === 'error') {

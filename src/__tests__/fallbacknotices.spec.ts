@@ -1,4 +1,4 @@
-import { FallbackNotices } from '../fallbacknotices';
+import { FallbackNotices } from '../execution/fallbacknotices';
 
 describe('FallbackNotices', () => {
   it('reports each cause once per key', () => {

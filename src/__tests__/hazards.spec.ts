@@ -1,5 +1,5 @@
 /**
- * The Yjs output hazards of research/jupyterlab.md §6, reproduced on two real
+ * The Yjs output hazards of a second writer (see the README, "One writer"), reproduced on two real
  * YNotebooks synced in memory (server and tab) with JupyterLab's real
  * CodeCellModel in the tab; then the same situations written the way
  * jupyter-server-nbmodel writes them, which the tab renders exactly.
@@ -59,7 +59,7 @@ describe('output hazards (reproduced with a writer unlike nbmodel)', () => {
     const cell = codeCell(s.server, 'c1');
     cell.setOutputs([stdout('old\n')]);
     cell.setOutputs([stdout('new\n')]);
-    // As the research saw: the tab is empty, and its echo doubled the text.
+    // The tab is empty, and its echo doubled the text.
     expect(s.tabOutputs()).toEqual([]);
     expect(s.serverOutputs()).toEqual([stdout('new\nnew\n')]);
   });

@@ -1,11 +1,9 @@
 /**
- * The indicator's plain parts: the listing reader that feeds the in-flight
- * model, the unseen marks, and the words shown to the user.
+ * The indicator's plain parts: the unseen marks and the words shown to the
+ * user. (The listing reader's tests moved to poller.spec.ts with the poller
+ * that replaced it, and to inflightservice.spec.ts.)
  */
-import { BackendError, type IInFlightRequest } from '../backend/types';
 import {
-  InFlightModel,
-  ListingReader,
   UnseenCells,
   formatElapsed,
   hasInFlight,
@@ -13,18 +11,12 @@ import {
   stateLabel,
   summaryText,
   summaryTooltip,
+  unsupportedText,
   type IInFlightCounts
 } from '../inflight';
-import {
-  deferred,
-  markRunning,
-  notebookWithCells,
-  quietYjsWarnings
-} from './fakes';
+import { quietYjsWarnings } from './fakes';
 
 quietYjsWarnings();
-
-const KERNEL = 'kernel-1';
 
 /** JupyterLab's `%1` substitution, in English. */
 const trans = {
@@ -39,118 +31,6 @@ const trans = {
 function counts(partial: Partial<IInFlightCounts>): IInFlightCounts {
   return { queued: 0, running: 0, input: 0, stale: 0, ...partial };
 }
-
-describe('ListingReader', () => {
-  beforeEach(() => jest.useFakeTimers());
-  afterEach(() => jest.useRealTimers());
-
-  function setup(
-    listInFlight: (kernelId: string) => Promise<IInFlightRequest[]>
-  ) {
-    const model = new InFlightModel();
-    const backend = { listInFlight: jest.fn(listInFlight) };
-    const reader = new ListingReader({
-      model,
-      backend,
-      debounceMs: 1000,
-      retryMs: 5000
-    });
-    return { model, backend, reader };
-  }
-
-  it('reads at once when asked to, and applies the listing to the model', async () => {
-    const listing: IInFlightRequest[] = [
-      {
-        requestId: 'r1',
-        kernelId: KERNEL,
-        cellId: 'a',
-        documentPath: 'nb.ipynb',
-        status: 'queued'
-      }
-    ];
-    const { model, backend, reader } = setup(async () => listing);
-    const nb = notebookWithCells(['a', 'b']);
-    model.addNotebook('nb.ipynb', nb, KERNEL);
-    model.setKernelStatus(KERNEL, 'busy');
-    reader.request(KERNEL, true);
-    expect(backend.listInFlight).toHaveBeenCalledTimes(1);
-    await jest.runOnlyPendingTimersAsync();
-    expect(model.entry('nb.ipynb', 'a')?.state).toBe('queued');
-    expect(model.entry('nb.ipynb', 'a')?.source).toBe('listing');
-  });
-
-  it('debounces requests and never reads the same kernel twice at once', async () => {
-    const pending = deferred<IInFlightRequest[]>();
-    const { backend, reader } = setup(() => pending.promise);
-    reader.request(KERNEL);
-    reader.request(KERNEL);
-    reader.request(KERNEL);
-    expect(backend.listInFlight).not.toHaveBeenCalled();
-    await jest.advanceTimersByTimeAsync(1000);
-    expect(backend.listInFlight).toHaveBeenCalledTimes(1);
-    // Asked again while the first read is under way: one more read after.
-    reader.request(KERNEL, true);
-    reader.request(KERNEL);
-    expect(backend.listInFlight).toHaveBeenCalledTimes(1);
-    pending.resolve([]);
-    await jest.advanceTimersByTimeAsync(1000);
-    expect(backend.listInFlight).toHaveBeenCalledTimes(2);
-  });
-
-  it('reads when the model needs a listing to settle a cell', async () => {
-    const { model, backend } = setup(async () => []);
-    const nb = notebookWithCells(['a']);
-    model.addNotebook('nb.ipynb', nb, KERNEL);
-    markRunning(nb, 'a');
-    await jest.advanceTimersByTimeAsync(1000);
-    expect(backend.listInFlight).toHaveBeenCalledWith(KERNEL);
-  });
-
-  it('stops asking a server without the listing endpoint (404)', async () => {
-    const { backend, reader } = setup(async () => {
-      throw new BackendError('http', 404, 'Not Found');
-    });
-    reader.request(KERNEL, true);
-    await jest.advanceTimersByTimeAsync(20000);
-    reader.request(KERNEL, true);
-    expect(backend.listInFlight).toHaveBeenCalledTimes(1);
-    // A reconnect may meet another server: ask again.
-    reader.reset(KERNEL);
-    reader.request(KERNEL, true);
-    expect(backend.listInFlight).toHaveBeenCalledTimes(2);
-  });
-
-  it('retries slowly while the server is unreachable', async () => {
-    let calls = 0;
-    const { model, backend, reader } = setup(async () => {
-      calls++;
-      if (calls < 3) {
-        throw new BackendError('unreachable', null, 'Failed to fetch');
-      }
-      return [];
-    });
-    const applied = jest.spyOn(model, 'applyListing');
-    reader.request(KERNEL, true);
-    await jest.advanceTimersByTimeAsync(4999);
-    expect(backend.listInFlight).toHaveBeenCalledTimes(1);
-    await jest.advanceTimersByTimeAsync(1);
-    expect(backend.listInFlight).toHaveBeenCalledTimes(2);
-    await jest.advanceTimersByTimeAsync(5000);
-    expect(backend.listInFlight).toHaveBeenCalledTimes(3);
-    expect(applied).toHaveBeenCalledTimes(1);
-    await jest.advanceTimersByTimeAsync(60000);
-    expect(backend.listInFlight).toHaveBeenCalledTimes(3);
-  });
-
-  it('does nothing after it is disposed', async () => {
-    const { backend, reader } = setup(async () => []);
-    reader.request(KERNEL);
-    reader.dispose();
-    await jest.advanceTimersByTimeAsync(5000);
-    reader.request(KERNEL, true);
-    expect(backend.listInFlight).not.toHaveBeenCalled();
-  });
-});
 
 describe('UnseenCells', () => {
   it('marks cells until seen, and says which notebook changed', () => {
@@ -201,6 +81,27 @@ describe('indicator words', () => {
     expect(summaryTooltip(counts({ stale: 1 }), true, trans)).toContain(
       'Stale:'
     );
+  });
+
+  it('says which backend runs the cells, and steps aside on an unsupported server', () => {
+    expect(
+      summaryTooltip(counts({ running: 1 }), true, trans, {
+        kind: 'backend',
+        label: 'jupyter-server-nbmodel'
+      })
+    ).toContain('Cells run through jupyter-server-nbmodel.');
+    expect(summaryTooltip(counts({}), true, trans, { kind: 'none' })).toContain(
+      'they run in this tab'
+    );
+    const aside = summaryTooltip(counts({ running: 2 }), true, trans, {
+      kind: 'unsupported',
+      label: 'jupyter-server-documents'
+    });
+    expect(aside).toContain(
+      'does not support this server (jupyter-server-documents) yet'
+    );
+    expect(aside).not.toContain('safe to close this tab');
+    expect(unsupportedText(trans)).toBe('Server not supported yet');
   });
 
   it('tells queued and running apart in labels and descriptions', () => {

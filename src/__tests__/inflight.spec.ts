@@ -2,12 +2,15 @@ import { YNotebook } from '@jupyter/ydoc';
 import { codeCell, markRunning, notebookWithCells } from './fakes';
 import * as Y from 'yjs';
 import type { IInFlightRequest, RequestStatus } from '../backend/types';
+import { NbmodelBackend, NBMODEL_METADATA_KEY } from '../backend/nbmodel';
 import {
   InFlightModel,
-  NBMODEL_METADATA_KEY,
   type IInFlightCounts,
   type ISubmissionInput
 } from '../inflight';
+
+/** The model reads the marks nbmodel leaves in the document. */
+const readMark = NbmodelBackend.prototype.readCellMark;
 
 const KERNEL = 'kernel-1';
 const PATH = 'work/analysis.ipynb';
@@ -138,7 +141,7 @@ describe('InFlightModel', () => {
 
   beforeEach(() => {
     time = 1000;
-    model = new InFlightModel({ now, staleGraceMs: 1000 });
+    model = new InFlightModel({ now, staleGraceMs: 1000, readMark });
   });
 
   afterEach(() => {
@@ -377,7 +380,7 @@ describe('InFlightModel', () => {
     it('rebuilds the same states from a document mid-run and a listing', () => {
       const nb = notebookWithCells(['a', 'b', 'c', 'd']);
       // The model of the tab that stays open watches it all happen.
-      const live = new InFlightModel({ now, staleGraceMs: 1000 });
+      const live = new InFlightModel({ now, staleGraceMs: 1000, readMark });
       live.addNotebook(PATH, nb, KERNEL);
       live.setKernelStatus(KERNEL, 'busy');
       serverStart(nb, 'd', 'r0');
@@ -398,7 +401,7 @@ describe('InFlightModel', () => {
 
       // The reloaded tab: a fresh model over the synced document.
       time = 10000;
-      const reloaded = new InFlightModel({ now, staleGraceMs: 1000 });
+      const reloaded = new InFlightModel({ now, staleGraceMs: 1000, readMark });
       reloaded.addNotebook(PATH, nb, KERNEL);
       reloaded.setKernelStatus(KERNEL, 'busy');
       // Before the listing, the document alone.
@@ -713,7 +716,7 @@ describe('InFlightModel', () => {
       const nbA = notebookWithCells(['a', 'b']);
       const nbB = new YNotebook();
       const unlink = link(nbA, nbB);
-      const modelB = new InFlightModel({ now, staleGraceMs: 1000 });
+      const modelB = new InFlightModel({ now, staleGraceMs: 1000, readMark });
       model.addNotebook(PATH, nbA, KERNEL);
       modelB.addNotebook(PATH, nbB, KERNEL);
       serverStart(nbA, 'b', 'r1');
@@ -722,7 +725,7 @@ describe('InFlightModel', () => {
       expect(states(model)).toEqual({ b: 'running' });
       expect(states(modelB)).toEqual({ b: 'running' });
 
-      const reloaded = new InFlightModel({ now, staleGraceMs: 1000 });
+      const reloaded = new InFlightModel({ now, staleGraceMs: 1000, readMark });
       reloaded.addNotebook(PATH, nbB, KERNEL);
       expect(states(reloaded)).toEqual({ b: 'running' });
       reloaded.applyListing(KERNEL, [request('r1', 'b', 'running')]);
@@ -763,7 +766,7 @@ describe('InFlightModel', () => {
       const unlinkA = link(server, docA);
       const unlinkB = link(server, docB);
       const modelA = model; // submits
-      const modelB = new InFlightModel({ now, staleGraceMs: 1000 }); // watches
+      const modelB = new InFlightModel({ now, staleGraceMs: 1000, readMark }); // watches
       modelA.addNotebook(PATH, docA, KERNEL);
       modelB.addNotebook(PATH, docB, KERNEL);
       const both = (status: string) => {
@@ -828,7 +831,6 @@ describe('InFlightModel', () => {
 
       handle.dispose();
       expect(emitted).toEqual([[PATH]]);
-      expect(model.notebooks()).toEqual([]);
       expect(model.entries()).toEqual([]);
       expect(model.counts()).toEqual(counts(0, 0, 0, 0));
 

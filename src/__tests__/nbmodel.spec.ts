@@ -411,50 +411,6 @@ describe('NbmodelBackend.check', () => {
   });
 });
 
-describe('NbmodelBackend.isAvailable', () => {
-  it('is true when the listing answers 200 with a requests array', async () => {
-    const server = fakeServer();
-    server.reply({ status: 200, body: { kernel_id: 'k1', requests: [] } });
-    await expect(server.backend.isAvailable('k1')).resolves.toBe(true);
-    expect(server.requests[0].method).toBe('GET');
-    expect(server.requests[0].pathname).toBe('/base/api/kernels/k1/execute');
-    expect(server.requests[0].headers.get('Authorization')).toBe(
-      'token secret'
-    );
-  });
-
-  it('is false when a 200 has no requests array', async () => {
-    const server = fakeServer();
-    server.reply({ status: 200, body: { kernel_id: 'k1' } });
-    await expect(server.backend.isAvailable('k1')).resolves.toBe(false);
-  });
-
-  it('is false on 404 (no such route)', async () => {
-    const server = fakeServer();
-    server.reply({ status: 404, text: 'Not Found' });
-    await expect(server.backend.isAvailable('k1')).resolves.toBe(false);
-  });
-
-  it('is false on 405 (POST-only dialects)', async () => {
-    const server = fakeServer();
-    server.reply({ status: 405 });
-    await expect(server.backend.isAvailable('k1')).resolves.toBe(false);
-  });
-
-  it('rejects on other errors, so the caller can try again later', async () => {
-    const server = fakeServer();
-    server.reply({ status: 503, statusText: 'Service Unavailable' });
-    const error = await rejection(server.backend.isAvailable('k1'));
-    expect(error.kind).toBe('http');
-    expect(error.status).toBe(503);
-
-    server.reply(new TypeError('Failed to fetch'));
-    expect((await rejection(server.backend.isAvailable('k1'))).kind).toBe(
-      'unreachable'
-    );
-  });
-});
-
 describe('NbmodelBackend.listInFlight', () => {
   it('maps the listed requests', async () => {
     const server = fakeServer();

@@ -3,8 +3,8 @@
  * The comment above each test says what the bug was.
  */
 import { YNotebook } from '@jupyter/ydoc';
-import { ExecutionWatch } from '../executionwatch';
-import { RequestMonitor } from '../requestmonitor';
+import { ExecutionWatch } from '../execution/executionwatch';
+import { ListingPoller } from '../server/poller';
 import {
   FakeServer,
   quietYjsWarnings,
@@ -49,10 +49,11 @@ describe('regressions', () => {
         { cell_type: 'code', id: 'b', source: 'long_b()' }
       ]);
       const server = new FakeServer(doc);
-      const monitor = new RequestMonitor({
-        backend: server,
-        minIntervalMs: 10,
-        maxIntervalMs: 20
+      const monitor = new ListingPoller({
+        backend: () => server,
+        minMs: 10,
+        maxMs: 20,
+        standby: 'never'
       });
       const submit = (cellId: string) =>
         submitLikeExecutor(doc, server, cellId);
@@ -62,15 +63,15 @@ describe('regressions', () => {
         const first = await submit('a');
         server.start(first.requestId);
         const other = await submit('b');
-        const again = await submit('a');
         const watch = new ExecutionWatch({
           backend: server,
-          monitor,
+          poller: monitor,
           kernelId: 'k1',
-          submission: again,
           notebook: doc,
           cellId: 'a'
         });
+        const again = await submit('a');
+        watch.accepted(again);
         const done = track(watch.done);
 
         // The first run of a ends; b starts and takes a while.

@@ -4,7 +4,7 @@ import {
   diffSinceSnapshot,
   parseSnapshot,
   takeSnapshot
-} from '../inflight/whileaway';
+} from '../whileaway/snapshot';
 import { LEGACY_LOCAL_PREFIX, SeenStorage, SeenStore } from '../whileaway';
 
 // @jupyter/ydoc reads a cell's fields before inserting it; Yjs warns.

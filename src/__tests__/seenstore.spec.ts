@@ -6,7 +6,7 @@ import {
   diffSinceSnapshot,
   takeSnapshot,
   type INotebookSnapshot
-} from '../inflight/whileaway';
+} from '../whileaway/snapshot';
 import {
   BROWSER_ID_KEY,
   LEGACY_LOCAL_PREFIX,
@@ -87,6 +87,15 @@ function snapshot(nb: YNotebook, unseen: string[] = []): INotebookSnapshot {
 
 const PATH = 'work/a.ipynb';
 
+const english = {
+  __: (msgid: string, ...args: unknown[]) =>
+    msgid.replace(/%(\d+)/g, (_, i) => String(args[Number(i) - 1])),
+  _n: (one: string, many: string, n: number, ...args: unknown[]) =>
+    (n === 1 ? one : many).replace(/%(\d+)/g, (_, i) =>
+      String(args[Number(i) - 1])
+    )
+};
+
 describe('the per-user seen store', () => {
   it('gives a second browser the same "while you were away" as the first', async () => {
     const workspace = new Workspace();
@@ -115,7 +124,7 @@ describe('the per-user seen store', () => {
     const diff = diffSinceSnapshot(seen!, nb.cells);
     expect(diff.finished).toEqual(['b']);
     expect(diff.marked).toEqual(['b']);
-    expect(awayMessage(diff)).toBe('1 cell finished since you left');
+    expect(awayMessage(diff, english)).toBe('1 cell finished since you left');
   });
 
   it('never lets two open browsers erase each other', async () => {

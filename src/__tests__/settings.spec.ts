@@ -8,6 +8,7 @@ import {
   parseSettings,
   SETTINGS_PLUGIN_ID
 } from '../settings';
+import type { ServerExecutionService } from '../service';
 import type { IServerExecution } from '../tokens';
 import { setupSettings as setup } from './settingsharness';
 
@@ -271,13 +272,16 @@ describe('serverExecutionPlugin settings wiring', () => {
 
   it('keeps the choice for the page when there is no registry', async () => {
     const app = {
-      serviceManager: { serverSettings: ServerConnection.makeSettings() }
+      serviceManager: {
+        serverSettings: ServerConnection.makeSettings(),
+        sessions: { running: () => [][Symbol.iterator]() }
+      }
     } as unknown as JupyterFrontEnd;
     const service = serverExecutionPlugin.activate(
       app,
       null
     ) as IServerExecution;
-    service.monitor.dispose();
+    (service as ServerExecutionService).poller.dispose();
     await service.settings.ready;
     expect(service.settings.current.serverSideExecution).toBe(true);
     await service.setEnabled(false);

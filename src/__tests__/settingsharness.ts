@@ -13,6 +13,7 @@ import {
 import { StateDB } from '@jupyterlab/statedb';
 import { serverExecutionPlugin } from '../plugins/serverexecution';
 import { SETTINGS_PLUGIN_ID } from '../settings';
+import type { ServerExecutionService } from '../service';
 import type { IServerExecution } from '../tokens';
 
 const SCHEMA = JSON.parse(
@@ -56,7 +57,10 @@ export function setupSettings(rawUserSettings?: string) {
   const connector = new TestConnector({ [SETTINGS_PLUGIN_ID]: SCHEMA });
   const registry = new SettingRegistry({ connector });
   const app = {
-    serviceManager: { serverSettings: ServerConnection.makeSettings() }
+    serviceManager: {
+      serverSettings: ServerConnection.makeSettings(),
+      sessions: { running: () => [][Symbol.iterator]() }
+    }
   } as unknown as JupyterFrontEnd;
   const activate = async () => {
     if (rawUserSettings !== undefined) {
@@ -66,7 +70,7 @@ export function setupSettings(rawUserSettings?: string) {
       app,
       registry
     ) as IServerExecution;
-    service.monitor.dispose();
+    (service as ServerExecutionService).poller.dispose();
     await service.settings.ready;
     return service;
   };

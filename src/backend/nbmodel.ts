@@ -5,13 +5,21 @@
  * URL; `GET api/kernels/<k>/requests/<r>` answers 202 while pending, 300 on
  * input, 200 with the reply and 500 when the server dropped or failed the
  * request; a final result is handed out once, then 404.
+ * `GET api/kernels/<k>/execute` lists the requests in flight (200 for any
+ * kernel id), which is also how the server is recognised.
+ *
+ * While it runs a request, nbmodel sets the cell's `jupyter_server_nbmodel`
+ * metadata to `{requestId, kernelId}` and deletes it at the end.
  */
+import type { ISharedCodeCell } from '@jupyter/ydoc';
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
+import type { IBackendFactory, ICellMark, IServerProbe } from '../tokens';
 import {
   BackendError,
   type CancelReason,
   type ExecutionOutcome,
+  type IBackendCapabilities,
   type IExecutionBackend,
   type IInFlightRequest,
   type ISubmission,
@@ -21,30 +29,61 @@ import {
 } from './types';
 
 /**
+ * The cell metadata key jupyter-server-nbmodel sets while it runs a request.
+ */
+export const NBMODEL_METADATA_KEY = 'jupyter_server_nbmodel';
+
+/**
+ * A submission to nbmodel: its request id and where to poll it.
+ */
+export interface INbmodelSubmission extends ISubmission {
+  readonly requestId: string;
+  /** Path relative to the server base URL, e.g. `api/kernels/<k>/requests/<r>`. */
+  readonly requestPath: string;
+}
+
+/**
+ * What nbmodel can do (0.2.9): ids, a server-side queue that survives the
+ * tab, a listing, `running` in the document, final results kept once.
+ * stdin prompts are reported (`check` reads 300) but not answered yet.
+ */
+export const NBMODEL_CAPABILITIES: IBackendCapabilities = Object.freeze({
+  submissionIds: true,
+  queue: 'server',
+  listing: true,
+  documentState: 'running',
+  input: 'none',
+  batch: false,
+  finalResult: true
+});
+
+/**
  * Executes cells through jupyter-server-nbmodel.
  */
 export class NbmodelBackend implements IExecutionBackend {
-  readonly name = 'jupyter-server-nbmodel';
+  readonly id = 'jupyter-server-nbmodel';
+  readonly label = 'jupyter-server-nbmodel';
+  readonly capabilities = NBMODEL_CAPABILITIES;
 
   constructor(private readonly _serverSettings: ServerConnection.ISettings) {}
 
-  async isAvailable(kernelId: string): Promise<boolean> {
-    // nbmodel answers this listing with 200 for any kernel id; servers
-    // without the route answer 404 (or 405 where only POST exists).
-    const response = await this._request(this._executePath(kernelId), {
-      method: 'GET'
-    });
-    if (response.ok) {
-      const body = await readJson(response);
-      return isObject(body) && Array.isArray(body.requests);
+  readCellMark(cell: ISharedCodeCell): ICellMark | null {
+    const meta = cell.getMetadata(NBMODEL_METADATA_KEY) as
+      { requestId?: unknown; kernelId?: unknown } | undefined;
+    if (!meta || typeof meta.requestId !== 'string') {
+      return null;
     }
-    if (response.status === 404 || response.status === 405) {
-      return false;
-    }
-    throw await errorFrom(response);
+    return {
+      requestId: meta.requestId,
+      kernelId: typeof meta.kernelId === 'string' ? meta.kernelId : null
+    };
   }
 
-  async submit(options: ISubmitOptions): Promise<ISubmission> {
+  clearCellMark(cell: ISharedCodeCell): void {
+    cell.deleteMetadata(NBMODEL_METADATA_KEY);
+  }
+
+  async submit(options: ISubmitOptions): Promise<INbmodelSubmission> {
     const response = await this._request(this._executePath(options.kernelId), {
       method: 'POST',
       body: JSON.stringify({
@@ -82,9 +121,12 @@ export class NbmodelBackend implements IExecutionBackend {
     kernelId: string,
     submission: ISubmission
   ): Promise<RequestProgress> {
-    const response = await this._request(submission.requestPath, {
-      method: 'GET'
-    });
+    const response = await this._request(
+      (submission as INbmodelSubmission).requestPath,
+      {
+        method: 'GET'
+      }
+    );
     switch (response.status) {
       case 202: {
         const body = await readJson(response);
@@ -154,6 +196,30 @@ export class NbmodelBackend implements IExecutionBackend {
     }
   }
 }
+
+/**
+ * Recognises jupyter-server-nbmodel: `GET api/kernels/<k>/execute` answers
+ * 200 with a `requests` array (the others answer 404 or 405).
+ */
+export const nbmodelFactory: IBackendFactory = {
+  id: 'jupyter-server-nbmodel',
+  label: 'jupyter-server-nbmodel',
+  rank: 100,
+  installHint: 'jupyter-server-nbmodel',
+  detect: async (probe: IServerProbe) => {
+    const path = URLExt.join(
+      'api/kernels',
+      encodeURIComponent(probe.kernelId),
+      'execute'
+    );
+    if ((await probe.status(path)) !== 200) {
+      return false;
+    }
+    const body = await probe.json(path);
+    return isObject(body) && Array.isArray(body.requests);
+  },
+  create: serverSettings => new NbmodelBackend(serverSettings)
+};
 
 /**
  * Turn nbmodel's final reply body into an outcome.

@@ -1,9 +1,6 @@
 /**
- * The in-flight model, its listing reader, and the 'while you were away'
- * helpers.
+ * The in-flight model, its words and the unseen marks.
  */
-export * from './listings';
 export * from './model';
 export * from './summary';
 export * from './unseen';
-export * from './whileaway';

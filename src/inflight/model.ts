@@ -5,9 +5,9 @@
  * keyed by notebook key and cell id:
  *
  * - the shared document: each code cell's `execution_state`,
- *   `execution_count` and the `jupyter_server_nbmodel` metadata the server
- *   sets when it starts a request and deletes when it ends it;
- * - the server's list of requests in flight (`GET /api/kernels/{id}/execute`);
+ *   `execution_count` and the backend's mark (`readCellMark`), which the
+ *   server sets when it starts a request and removes when it ends it;
+ * - the server's list of requests in flight (`listInFlight`);
  * - this tab's own submissions.
  *
  * A second browser that submitted nothing derives the same states from the
@@ -15,87 +15,38 @@
  * cells are only flagged, and `clearStale` tells the caller which cells to
  * reset once the user asked for it.
  */
+import { Timings } from '../timings';
+import { CellsObserver } from './cells';
+import { deriveWithEffects, nextEntries } from './entries';
+import { KernelLedger } from './kernels';
+import { applySubmission, type ISubmissionInput } from './submissions';
+import { sameEntries, type ICellRecord, type INotebookRecord } from './records';
+import type { IDerivation, NeedReason } from './derive';
 import type {
-  CellChange,
-  ISharedCell,
   ISharedCodeCell,
   ISharedNotebook,
   NotebookChange
 } from '@jupyter/ydoc';
 import type { IDisposable } from '@lumino/disposable';
 import { Signal, type ISignal } from '@lumino/signaling';
-import type { IInFlightRequest, RequestStatus } from '../backend/types';
+import type {
+  ICellMark,
+  IInFlightChange,
+  IInFlightCounts,
+  IInFlightEntry,
+  IInFlightModel,
+  IInFlightRequest
+} from '../tokens';
 
-/**
- * The cell metadata key jupyter-server-nbmodel sets while it runs a request.
- */
-export const NBMODEL_METADATA_KEY = 'jupyter_server_nbmodel';
+export type {
+  IInFlightChange,
+  IInFlightCounts,
+  IInFlightEntry,
+  InFlightSource,
+  InFlightState
+} from '../tokens';
 
-/**
- * Where a cell's execution stands, as far as the model can tell.
- *
- * - `queued`: waiting on the server (or submitted by this tab, not started);
- * - `running`: running on the server (or in a tab, when the server does not
- *   list it and the kernel is busy);
- * - `input`: waiting for stdin;
- * - `stale`: the document says running, but the server has no such request
- *   and the kernel is idle (or gone).
- */
-export type InFlightState = 'queued' | 'running' | 'input' | 'stale';
-
-/**
- * Which source decided the state of an entry.
- */
-export type InFlightSource = 'listing' | 'submission' | 'document';
-
-/**
- * One cell with an execution in flight (or a stale one).
- */
-export interface IInFlightEntry {
-  /** The notebook key given to `addNotebook`. */
-  readonly key: string;
-  readonly cellId: string;
-  readonly state: InFlightState;
-  /** When the model first saw the cell in this state (`now()` time, ms). */
-  readonly since: number;
-  /** When the model first saw this execution at all, in any state. */
-  readonly firstSeen: number;
-  /** The kernel the notebook runs on (or the request's kernel). */
-  readonly kernelId: string | null;
-  /** The server request, when known. */
-  readonly requestId: string | null;
-  /** Whether this tab submitted it. */
-  readonly ours: boolean;
-  /** Which source decided the state. */
-  readonly source: InFlightSource;
-}
-
-/**
- * How many cells are in each state.
- */
-export interface IInFlightCounts {
-  queued: number;
-  running: number;
-  input: number;
-  stale: number;
-}
-
-/**
- * A change in one of this tab's submissions, keyed by notebook key (the
- * plugin maps `ISubmissionEvent.notebook` to its key).
- */
-export interface ISubmissionInput {
-  key: string;
-  cellId: string;
-  kernelId: string;
-  requestId: string | null;
-  phase: 'submitting' | 'accepted' | 'finished';
-  /**
-   * With `accepted`: the request's status as this tab's poll of it last
-   * read it (the server's listing does not report stdin prompts).
-   */
-  status?: RequestStatus;
-}
+export type { ISubmissionInput } from './submissions';
 
 /**
  * A stale cell the caller must reset in the document.
@@ -105,14 +56,12 @@ export interface IStaleCell {
   cellId: string;
 }
 
-/**
- * The payload of `changed`: the notebooks whose entries changed.
- */
-export interface IInFlightChange {
-  keys: string[];
-}
-
 export interface IInFlightModelOptions {
+  /**
+   * The backend's mark on a running cell (`IExecutionBackend.readCellMark`);
+   * none by default. Call `resync()` when it changes.
+   */
+  readMark?: (cell: ISharedCodeCell) => ICellMark | null;
   /** The clock, in ms; `Date.now` by default. */
   now?: () => number;
   /**
@@ -127,10 +76,26 @@ export interface IInFlightModelOptions {
 /**
  * The model of server-side executions of every open notebook.
  */
-export class InFlightModel implements IDisposable {
+export class InFlightModel implements IInFlightModel, IDisposable {
   constructor(options: IInFlightModelOptions = {}) {
     this._now = options.now ?? Date.now;
-    this._grace = options.staleGraceMs ?? 1000;
+    this._grace = options.staleGraceMs ?? Timings.staleGrace;
+    this._ledger = new KernelLedger(this._grace);
+    this._readMark = options.readMark ?? (() => null);
+  }
+
+  /**
+   * Read the backend's marks again with a new reader (the backend was
+   * decided after the notebooks opened).
+   */
+  resync(readMark: (cell: ISharedCodeCell) => ICellMark | null): void {
+    this._readMark = readMark;
+    for (const nb of this._notebooks.values()) {
+      for (const rec of nb.cells.values()) {
+        this._cells.onCellChanged(nb, rec);
+      }
+    }
+    this._update(this._notebooks.values(), 'document');
   }
 
   /**
@@ -176,7 +141,7 @@ export class InFlightModel implements IDisposable {
       }
     } else {
       if (nb) {
-        this._detach(nb);
+        this._cells.detach(nb);
       }
       nb = {
         key,
@@ -191,13 +156,13 @@ export class InFlightModel implements IDisposable {
       const record = nb;
       record.onChanged = (_: ISharedNotebook, change: NotebookChange) => {
         if (change.cellsChange) {
-          this._syncCells(record, false);
+          this._cells.sync(record, false);
           this._update([record], 'document');
         }
       };
       sharedModel.changed.connect(record.onChanged);
       this._notebooks.set(key, record);
-      this._syncCells(record, true);
+      this._cells.sync(record, true);
       this._update([record], 'document');
     }
     const record = nb;
@@ -246,7 +211,7 @@ export class InFlightModel implements IDisposable {
     }
     const previous = nb.kernelId;
     if (previous !== null) {
-      this._orphan(nb, 'kernel-changed');
+      this._cells.orphan(nb, 'kernel-changed');
     }
     nb.kernelId = kernelId;
     this._update([nb], 'kernel');
@@ -257,7 +222,7 @@ export class InFlightModel implements IDisposable {
    * `autorestarting` and `dead` end every execution of that kernel.
    */
   setKernelStatus(kernelId: string, status: string): void {
-    const kernel = this._kernel(kernelId);
+    const kernel = this._ledger.kernel(kernelId);
     const previous = kernel.status;
     if (previous === status) {
       return;
@@ -271,14 +236,14 @@ export class InFlightModel implements IDisposable {
       for (const requests of kernel.listing?.values() ?? []) {
         for (const request of requests) {
           if (request.status !== 'queued') {
-            // nbmodel may keep listing a request lost in a restart.
-            this._end(request.requestId);
+            // A server may keep listing a request lost in a restart.
+            this._ledger.end(request.requestId);
           }
         }
       }
       kernel.listing = null;
       for (const nb of this._notebooksOn(kernelId)) {
-        this._orphan(nb, status === 'dead' ? 'dead' : 'restart');
+        this._cells.orphan(nb, status === 'dead' ? 'dead' : 'restart');
       }
     }
     const needs = this._update(this._notebooksOn(kernelId), 'kernel');
@@ -293,10 +258,10 @@ export class InFlightModel implements IDisposable {
    * counting until a listing says otherwise.
    */
   interrupted(kernelId: string): void {
-    const kernel = this._kernel(kernelId);
+    const kernel = this._ledger.kernel(kernelId);
     kernel.listing = null;
     for (const nb of this._notebooksOn(kernelId)) {
-      this._orphan(nb, 'interrupt');
+      this._cells.orphan(nb, 'interrupt');
     }
     this._update(this._notebooksOn(kernelId), 'kernel');
     this._listingNeeded.emit(kernelId);
@@ -308,13 +273,13 @@ export class InFlightModel implements IDisposable {
    * Requests are matched to cells by `cellId`.
    */
   applyListing(kernelId: string, requests: readonly IInFlightRequest[]): void {
-    const kernel = this._kernel(kernelId);
+    const kernel = this._ledger.kernel(kernelId);
     const now = this._now();
     const byCell = new Map<string, IInFlightRequest[]>();
     const listedIds = new Set<string>();
     for (const request of requests) {
       listedIds.add(request.requestId);
-      if (!request.cellId || this._ended.has(request.requestId)) {
+      if (!request.cellId || this._ledger.isEnded(request.requestId)) {
         continue;
       }
       const list = byCell.get(request.cellId) ?? [];
@@ -337,15 +302,15 @@ export class InFlightModel implements IDisposable {
         if (
           request !== null &&
           !listedIds.has(request) &&
-          this._confirms(kernel, rec.serverSince, rec.initial)
+          this._ledger.confirms(kernel, rec.serverSince, rec.initial)
         ) {
           // Started (we saw its metadata) and no longer listed: over.
-          this._end(request);
+          this._ledger.end(request);
         }
         if (
           rec.carried &&
           !byCell.has(rec.id) &&
-          this._confirms(kernel, rec.activeSince, rec.initial)
+          this._ledger.confirms(kernel, rec.activeSince, rec.initial)
         ) {
           // A moved cell lost its running state; the run is now over.
           rec.carried = false;
@@ -365,61 +330,14 @@ export class InFlightModel implements IDisposable {
     const nb = this._notebooks.get(event.key);
     if (!nb) {
       if (event.phase === 'finished' && event.requestId) {
-        this._end(event.requestId);
+        this._ledger.end(event.requestId);
       }
       return;
     }
-    const now = this._now();
-    const own = nb.own.get(event.cellId);
-    switch (event.phase) {
-      case 'submitting':
-      case 'accepted': {
-        if (
-          event.phase === 'submitting' ||
-          !own ||
-          own.finished ||
-          (own.requestId !== null && own.requestId !== event.requestId)
-        ) {
-          nb.own.set(event.cellId, {
-            kernelId: event.kernelId,
-            requestId: event.requestId,
-            status: event.status ?? null,
-            at: now,
-            settling: false,
-            finished: false
-          });
-          const rec = nb.cells.get(event.cellId);
-          if (rec) {
-            // A new run: whatever we flagged about the previous one is moot.
-            this._resetFlags(rec);
-            rec.activeSince = now;
-            rec.initial = false;
-          }
-        } else {
-          own.requestId = event.requestId;
-          own.kernelId = event.kernelId;
-          own.status = event.status ?? own.status;
-        }
-        break;
-      }
-      case 'finished': {
-        if (event.requestId) {
-          this._end(event.requestId);
-        }
-        if (
-          own &&
-          (own.requestId === null ||
-            event.requestId === null ||
-            own.requestId === event.requestId)
-        ) {
-          // Hidden until the executor's own write to the cell, or the next
-          // listing, so a cell it is about to reset never flashes as stale.
-          own.finished = true;
-          own.settling = true;
-        }
-        break;
-      }
-    }
+    applySubmission(nb, event, this._now(), {
+      end: requestId => this._ledger.end(requestId),
+      newRun: rec => this._cells.resetFlags(rec)
+    });
     this._update([nb], 'submission');
   }
 
@@ -428,8 +346,8 @@ export class InFlightModel implements IDisposable {
    *
    * The model stops flagging them until their document state changes, and
    * returns them: the caller must reset them in the document (set
-   * `executionState` to `idle` and delete the `jupyter_server_nbmodel`
-   * metadata). The model itself never writes to the document.
+   * `executionState` to `idle` and clear the backend's mark). The model
+   * itself never writes to the document.
    */
   clearStale(key?: string): IStaleCell[] {
     const cleared: IStaleCell[] = [];
@@ -492,265 +410,17 @@ export class InFlightModel implements IDisposable {
     return counts;
   }
 
-  /**
-   * The keys of the notebooks followed.
-   */
-  notebooks(): string[] {
-    return [...this._notebooks.keys()];
-  }
-
-  /**
-   * The kernel a notebook runs on, as last set.
-   */
-  kernelOf(key: string): string | null {
-    return this._notebooks.get(key)?.kernelId ?? null;
-  }
-
   dispose(): void {
     if (this._isDisposed) {
       return;
     }
     this._isDisposed = true;
     for (const nb of this._notebooks.values()) {
-      this._detach(nb);
+      this._cells.detach(nb);
     }
     this._notebooks.clear();
-    this._kernels.clear();
+    this._ledger.clear();
     Signal.clearData(this);
-  }
-
-  // ---------------------------------------------------------------------
-  // Document tracking
-
-  /**
-   * Bring the cell records in line with the document's cells, keyed by id.
-   * A move deletes and re-inserts a cell with the same id in one
-   * transaction, and the copy loses `execution_state`: such a cell keeps its
-   * record and state.
-   */
-  private _syncCells(nb: INotebookRecord, initial: boolean): void {
-    const present = new Map<string, ISharedCodeCell>();
-    for (const cell of nb.model.cells) {
-      if (cell.cell_type === 'code' && !present.has(cell.getId())) {
-        present.set(cell.getId(), cell as ISharedCodeCell);
-      }
-    }
-    for (const [id, rec] of [...nb.cells]) {
-      if (!present.has(id)) {
-        // Deleted (or no longer a code cell): whatever ran there is gone.
-        this._disconnect(rec);
-        nb.cells.delete(id);
-        nb.own.delete(id);
-      }
-    }
-    const now = this._now();
-    for (const [id, cell] of present) {
-      const rec = nb.cells.get(id);
-      if (!rec) {
-        const created: ICellRecord = {
-          id,
-          cell,
-          onChanged: null,
-          stateRunning: false,
-          carried: false,
-          count: null,
-          serverRequestId: null,
-          serverKernelId: null,
-          serverSince: now,
-          activeSince: now,
-          initial,
-          orphaned: null,
-          orphanedAt: now,
-          dismissed: false,
-          stale: false
-        };
-        this._read(created);
-        this._connect(nb, created);
-        nb.cells.set(id, created);
-      } else if (rec.cell !== cell) {
-        // Moved (or replaced in one transaction): same execution.
-        this._disconnect(rec);
-        rec.cell = cell;
-        const wasRunning = rec.stateRunning || rec.carried;
-        const previousRequest = rec.serverRequestId;
-        this._read(rec);
-        rec.carried = wasRunning && !rec.stateRunning;
-        if (previousRequest !== rec.serverRequestId) {
-          if (previousRequest !== null) {
-            this._end(previousRequest);
-          }
-          rec.serverSince = now;
-        }
-        this._connect(nb, rec);
-      }
-    }
-  }
-
-  private _connect(nb: INotebookRecord, rec: ICellRecord): void {
-    rec.onChanged = (_: ISharedCell, change: CellChange) => {
-      if (
-        change.executionStateChange ||
-        change.executionCountChange ||
-        change.metadataChange
-      ) {
-        if (this._onCellChanged(nb, rec)) {
-          this._update([nb], 'document');
-        }
-      }
-    };
-    rec.cell.changed.connect(rec.onChanged);
-  }
-
-  private _disconnect(rec: ICellRecord): void {
-    if (rec.onChanged) {
-      rec.cell.changed.disconnect(rec.onChanged);
-      rec.onChanged = null;
-    }
-  }
-
-  /**
-   * Read a cell's execution fields from the document into its record.
-   */
-  private _read(rec: ICellRecord): void {
-    const cell = rec.cell;
-    rec.stateRunning = cell.executionState === 'running';
-    const count = cell.execution_count;
-    rec.count = typeof count === 'number' ? count : null;
-    const meta = cell.getMetadata(NBMODEL_METADATA_KEY) as
-      { requestId?: unknown; kernelId?: unknown } | undefined;
-    rec.serverRequestId =
-      meta && typeof meta.requestId === 'string' ? meta.requestId : null;
-    rec.serverKernelId =
-      meta && typeof meta.kernelId === 'string' ? meta.kernelId : null;
-  }
-
-  /**
-   * A cell's execution fields may have changed in the document.
-   *
-   * @returns whether they did.
-   */
-  private _onCellChanged(nb: INotebookRecord, rec: ICellRecord): boolean {
-    const before = {
-      stateRunning: rec.stateRunning,
-      count: rec.count,
-      serverRequestId: rec.serverRequestId,
-      active: this._isActive(nb, rec)
-    };
-    this._read(rec);
-    if (
-      before.stateRunning === rec.stateRunning &&
-      before.count === rec.count &&
-      before.serverRequestId === rec.serverRequestId
-    ) {
-      return false;
-    }
-    const now = this._now();
-    if (before.serverRequestId !== rec.serverRequestId) {
-      if (before.serverRequestId !== null) {
-        // The server deletes its metadata when the request ends.
-        this._end(before.serverRequestId);
-      }
-      rec.serverSince = now;
-    }
-    this._resetFlags(rec);
-    const own = nb.own.get(rec.id);
-    if (own?.settling) {
-      // The executor wrote its verdict; the document now says it all.
-      nb.own.delete(rec.id);
-    }
-    const started =
-      (!before.stateRunning && rec.stateRunning) ||
-      (rec.serverRequestId !== null &&
-        before.serverRequestId !== rec.serverRequestId);
-    if (this._isActive(nb, rec) && (!before.active || started)) {
-      rec.activeSince = now;
-      rec.initial = false;
-    }
-    return true;
-  }
-
-  private _resetFlags(rec: ICellRecord): void {
-    rec.carried = false;
-    rec.orphaned = null;
-    rec.dismissed = false;
-    rec.stale = false;
-  }
-
-  /**
-   * Whether the document says the cell has an execution in flight: it is
-   * marked running (or was, before a move), or the server started a request
-   * on this kernel that has neither ended nor been given a count.
-   */
-  private _isActive(nb: INotebookRecord, rec: ICellRecord): boolean {
-    if (rec.stateRunning || rec.carried) {
-      return true;
-    }
-    return (
-      rec.serverRequestId !== null &&
-      rec.count === null &&
-      rec.serverKernelId !== null &&
-      rec.serverKernelId === nb.kernelId &&
-      !this._ended.has(rec.serverRequestId)
-    );
-  }
-
-  /**
-   * The kernel of a notebook restarted, died, was interrupted or replaced:
-   * mark what can no longer be running on it.
-   *
-   * After a restart or an interrupt the server may still hold queued
-   * requests, so such cells wait for a listing ('soft'); after a death or a
-   * change of kernel nothing can finish them ('hard').
-   */
-  private _orphan(
-    nb: INotebookRecord,
-    reason: 'restart' | 'dead' | 'interrupt' | 'kernel-changed'
-  ): void {
-    const now = this._now();
-    for (const rec of nb.cells.values()) {
-      if (reason === 'interrupt' && this._serverRequest(nb, rec) !== null) {
-        // Started on the server: the interrupt ends it through the
-        // document, as any run.
-        continue;
-      }
-      if (reason !== 'interrupt' && rec.serverRequestId !== null) {
-        this._end(rec.serverRequestId);
-      }
-      if (rec.carried && !rec.stateRunning) {
-        rec.carried = false;
-      } else if (rec.stateRunning) {
-        rec.orphaned =
-          reason === 'restart' || reason === 'interrupt' ? 'soft' : 'hard';
-        rec.orphanedAt = now;
-        rec.stale = false;
-      }
-    }
-    for (const [cellId, own] of nb.own) {
-      const rec = nb.cells.get(cellId);
-      const started =
-        rec !== undefined &&
-        own.requestId !== null &&
-        rec.serverRequestId === own.requestId;
-      if (reason !== 'interrupt' || !started) {
-        // This tab's executor settles it soon (it stops or is cancelled).
-        own.settling = true;
-      }
-    }
-  }
-
-  /**
-   * The request the server's metadata names, if it is about this kernel.
-   */
-  private _serverRequest(nb: INotebookRecord, rec: ICellRecord): string | null {
-    if (
-      rec.serverRequestId === null ||
-      (nb.kernelId !== null &&
-        rec.serverKernelId !== null &&
-        rec.serverKernelId !== nb.kernelId)
-    ) {
-      return null;
-    }
-    return rec.serverRequestId;
   }
 
   // ---------------------------------------------------------------------
@@ -770,42 +440,7 @@ export class InFlightModel implements IDisposable {
     const changedKeys: string[] = [];
     const now = this._now();
     for (const nb of notebooks) {
-      const next = new Map<string, IInFlightEntry>();
-      for (const rec of nb.cells.values()) {
-        const derived = this._derive(nb, rec);
-        if (derived.need && nb.kernelId !== null) {
-          const reasons = needs.get(nb.kernelId) ?? new Set<NeedReason>();
-          reasons.add(derived.need);
-          needs.set(nb.kernelId, reasons);
-        }
-        if (!derived.state) {
-          continue;
-        }
-        const old = nb.entries.get(rec.id);
-        const kernelId = derived.kernelId ?? nb.kernelId;
-        if (
-          old &&
-          old.state === derived.state &&
-          old.requestId === derived.requestId &&
-          old.ours === derived.ours &&
-          old.source === derived.source &&
-          old.kernelId === kernelId
-        ) {
-          next.set(rec.id, old);
-        } else {
-          next.set(rec.id, {
-            key: nb.key,
-            cellId: rec.id,
-            state: derived.state,
-            since: old && old.state === derived.state ? old.since : now,
-            firstSeen: old ? old.firstSeen : now,
-            kernelId,
-            requestId: derived.requestId,
-            ours: derived.ours,
-            source: derived.source
-          });
-        }
-      }
+      const next = nextEntries(nb, now, rec => this._derive(nb, rec), needs);
       if (!sameEntries(nb.entries, next)) {
         changedKeys.push(nb.key);
       }
@@ -822,234 +457,18 @@ export class InFlightModel implements IDisposable {
     return needs;
   }
 
-  /**
-   * The state of one cell from the three sources.
-   *
-   * 1. The listing wins: it is the only source that tells queued, running
-   *    and input apart (a `queued` request the document shows started counts
-   *    as running).
-   * 2. Then this tab's submission: queued until the server's metadata names
-   *    its request, running after.
-   * 3. Then the document. Running with the server's metadata is running;
-   *    running without it is queued, until a listing read after it started
-   *    does not list it: then it is stale if the kernel is idle, and running
-   *    (in some tab, outside the server) if the kernel is busy. Metadata
-   *    alone (a moved cell seen fresh) is running until a listing drops it.
-   *    Cells cut off by a restart, a death or an interrupt are not counted
-   *    until they can be flagged stale.
-   */
-  private _derive(nb: INotebookRecord, rec: ICellRecord): IDerived {
-    const kernel =
-      nb.kernelId !== null ? this._kernels.get(nb.kernelId) : undefined;
-    const serverRequest = this._serverRequest(nb, rec);
-    let own = nb.own.get(rec.id);
-    if (own?.requestId && this._ended.has(own.requestId)) {
-      // The document showed its end before the executor reported it.
-      own.finished = true;
-      own.settling = true;
-    }
-    const ownActive = own !== undefined && !own.settling && !own.finished;
-
-    const listed = this._listed(nb, rec.id, kernel);
-    if (listed) {
-      let state: InFlightState = listed.status;
-      if (state === 'queued' && serverRequest === listed.requestId) {
-        // The listing was read before the server started it.
-        state = 'running';
-      }
-      if (
-        state === 'running' &&
-        ownActive &&
-        own!.status === 'input' &&
-        own!.requestId === listed.requestId
-      ) {
-        // The listing does not report stdin prompts; this tab's poll does.
-        state = 'input';
-      }
-      return {
-        state,
-        requestId: listed.requestId,
-        kernelId: listed.kernelId,
-        ours:
-          ownActive &&
-          (own!.requestId === null ||
-            this._listedRequests(nb, rec.id, kernel).some(
-              request => request.requestId === own!.requestId
-            )),
-        source: 'listing',
-        need: null
-      };
-    }
-
-    if (own && ownActive) {
-      const started =
-        serverRequest !== null &&
-        !this._ended.has(serverRequest) &&
-        (own.requestId !== null
-          ? serverRequest === own.requestId
-          : rec.serverSince > own.at);
-      let state: InFlightState = started ? 'running' : 'queued';
-      if (own.status === 'input' || (own.status === 'running' && !started)) {
-        state = own.status;
-      }
-      return {
-        state,
-        requestId: own.requestId,
-        kernelId: own.kernelId,
-        ours: true,
-        source: 'submission',
-        need: null
-      };
-    }
-
-    if (!this._isActive(nb, rec) || rec.dismissed) {
-      return NOTHING;
-    }
-    own = nb.own.get(rec.id);
-    if (own) {
-      // This tab's executor is settling it: wait for its write or a listing.
-      return { ...NOTHING, need: 'other' };
-    }
-
-    const status = kernel?.status;
-    const idle = status === 'idle';
-    const document = (
-      state: InFlightState,
-      need: NeedReason | null = null
-    ): IDerived => ({
-      state,
-      requestId: serverRequest,
-      kernelId: null,
-      ours: false,
-      source: 'document',
-      need
+  private _derive(nb: INotebookRecord, rec: ICellRecord): IDerivation {
+    return deriveWithEffects(nb, rec, {
+      ledger: this._ledger,
+      cells: this._cells,
+      grace: this._grace,
+      sharing: this._sharing(nb)
     });
-    const stale = (): IDerived => {
-      // Sticky until the cell's document state changes or the user clears.
-      rec.stale = true;
-      return document('stale');
-    };
-
-    if (rec.stale) {
-      return stale();
-    }
-    if (rec.orphaned === 'hard') {
-      return idle || status === 'dead' || nb.kernelId === null
-        ? stale()
-        : NOTHING;
-    }
-    if (!rec.stateRunning && !rec.carried) {
-      // Active through the server's metadata only (a moved cell seen
-      // fresh): running until a listing says the request is over.
-      return document('running', kernel?.listing ? 'grace' : 'other');
-    }
-    const soft = rec.orphaned === 'soft';
-    const unconfirmed = soft
-      ? NOTHING
-      : document(serverRequest !== null ? 'running' : 'queued');
-    if (!kernel || kernel.listing === null) {
-      return { ...unconfirmed, need: 'other' };
-    }
-    const since = soft ? rec.orphanedAt : rec.activeSince;
-    if (!this._confirms(kernel, since, rec.initial && !soft)) {
-      return { ...unconfirmed, need: 'grace' };
-    }
-    if (kernel.idleAtListing && idle) {
-      return stale();
-    }
-    // Not on the server while the kernel works: a run outside the server
-    // (a tab in stock mode), or the kernel settles after an interrupt.
-    return soft ? { ...NOTHING, need: 'other' } : document('running', 'other');
   }
 
-  /**
-   * Whether the kernel's listing was read late enough to prove something
-   * about a cell that became active at `since`. A cell already active when
-   * the notebook opened needs no grace.
-   */
-  private _confirms(
-    kernel: IKernelRecord,
-    since: number,
-    initial: boolean
-  ): boolean {
-    if (kernel.listing === null) {
-      return false;
-    }
-    return initial
-      ? kernel.listedAt >= since
-      : kernel.listedAt >= since + this._grace;
-  }
-
-  /**
-   * The requests the kernel's listing has for a cell of this notebook.
-   */
-  private _listedRequests(
-    nb: INotebookRecord,
-    cellId: string,
-    kernel: IKernelRecord | undefined
-  ): IInFlightRequest[] {
-    const requests = (kernel?.listing?.get(cellId) ?? []).filter(
-      request => !this._ended.has(request.requestId)
-    );
-    if (requests.length === 0 || nb.kernelId === null) {
-      return requests;
-    }
-    const sharing = this._notebooksOn(nb.kernelId).filter(other =>
-      other.cells.has(cellId)
-    );
-    if (sharing.length < 2) {
-      return requests;
-    }
-    // Copies of a notebook share cell ids: tell them apart by path.
-    return requests.filter(
-      request =>
-        request.documentPath === null ||
-        stripDrive(request.documentPath) === stripDrive(nb.key)
-    );
-  }
-
-  private _listed(
-    nb: INotebookRecord,
-    cellId: string,
-    kernel: IKernelRecord | undefined
-  ): IInFlightRequest | undefined {
-    let best: IInFlightRequest | undefined;
-    for (const request of this._listedRequests(nb, cellId, kernel)) {
-      if (!best || RANK[request.status] > RANK[best.status]) {
-        best = request;
-      }
-    }
-    return best;
-  }
-
-  // ---------------------------------------------------------------------
-  // Bookkeeping
-
-  private _end(requestId: string): void {
-    if (this._ended.has(requestId)) {
-      return;
-    }
-    this._ended.add(requestId);
-    if (this._ended.size > MAX_ENDED) {
-      const oldest = this._ended.values().next().value;
-      if (oldest !== undefined) {
-        this._ended.delete(oldest);
-      }
-    }
-  }
-
-  private _kernel(kernelId: string): IKernelRecord {
-    let kernel = this._kernels.get(kernelId);
-    if (!kernel) {
-      kernel = {
-        status: 'unknown',
-        listing: null,
-        listedAt: 0,
-        idleAtListing: false
-      };
-      this._kernels.set(kernelId, kernel);
-    }
-    return kernel;
+  /** The notebooks on the same kernel as `nb`. */
+  private _sharing(nb: INotebookRecord): INotebookRecord[] {
+    return nb.kernelId === null ? [nb] : this._notebooksOn(nb.kernelId);
   }
 
   private _notebooksOn(kernelId: string): INotebookRecord[] {
@@ -1072,20 +491,10 @@ export class InFlightModel implements IDisposable {
     if (nb.refs > 0) {
       return;
     }
-    this._detach(nb);
+    this._cells.detach(nb);
     this._notebooks.delete(nb.key);
     if (nb.entries.size) {
       this._changed.emit({ keys: [nb.key] });
-    }
-  }
-
-  private _detach(nb: INotebookRecord): void {
-    if (nb.onChanged) {
-      nb.model.changed.disconnect(nb.onChanged);
-      nb.onChanged = null;
-    }
-    for (const rec of nb.cells.values()) {
-      this._disconnect(rec);
     }
   }
 
@@ -1095,120 +504,19 @@ export class InFlightModel implements IDisposable {
     }
   }
 
+  private _ledger: KernelLedger;
+  private _cells: CellsObserver = new CellsObserver({
+    now: () => this._now(),
+    readMark: cell => this._readMark(cell),
+    end: requestId => this._ledger.end(requestId),
+    isEnded: requestId => this._ledger.isEnded(requestId),
+    changed: nb => this._update([nb], 'document')
+  });
   private _now: () => number;
   private _grace: number;
+  private _readMark: (cell: ISharedCodeCell) => ICellMark | null;
   private _notebooks = new Map<string, INotebookRecord>();
-  private _kernels = new Map<string, IKernelRecord>();
-  private _ended = new Set<string>();
   private _isDisposed = false;
   private _changed = new Signal<this, IInFlightChange>(this);
   private _listingNeeded = new Signal<this, string>(this);
-}
-
-/**
- * Why a fresh listing would help: only time is missing (`grace`), or the
- * kernel's state or a missing listing (`other`).
- */
-type NeedReason = 'grace' | 'other';
-
-interface IDerived {
-  state: InFlightState | null;
-  requestId: string | null;
-  kernelId: string | null;
-  ours: boolean;
-  source: InFlightSource;
-  need: NeedReason | null;
-}
-
-const NOTHING: IDerived = {
-  state: null,
-  requestId: null,
-  kernelId: null,
-  ours: false,
-  source: 'document',
-  need: null
-};
-
-interface ICellRecord {
-  id: string;
-  cell: ISharedCodeCell;
-  onChanged: ((cell: ISharedCell, change: CellChange) => void) | null;
-  /** `execution_state` is `running` in the document. */
-  stateRunning: boolean;
-  /** Running only because a move dropped `execution_state`. */
-  carried: boolean;
-  count: number | null;
-  /** `jupyter_server_nbmodel.requestId`: the server started this request. */
-  serverRequestId: string | null;
-  serverKernelId: string | null;
-  /** When the server's metadata last changed. */
-  serverSince: number;
-  /** When the cell last became active in the document. */
-  activeSince: number;
-  /** Active before the model watched it (seen when the notebook opened). */
-  initial: boolean;
-  /** Its kernel restarted or was interrupted ('soft'), died or was replaced ('hard'). */
-  orphaned: 'soft' | 'hard' | null;
-  orphanedAt: number;
-  /** The user cleared it as stale. */
-  dismissed: boolean;
-  /** Flagged stale; sticky until its document state changes. */
-  stale: boolean;
-}
-
-interface IOwnSubmission {
-  kernelId: string;
-  requestId: string | null;
-  /** The status this tab's poll last read, if it reported one. */
-  status: RequestStatus | null;
-  at: number;
-  /** The executor is about to settle it: show nothing until it does. */
-  settling: boolean;
-  finished: boolean;
-}
-
-interface INotebookRecord {
-  key: string;
-  model: ISharedNotebook;
-  kernelId: string | null;
-  cells: Map<string, ICellRecord>;
-  own: Map<string, IOwnSubmission>;
-  entries: Map<string, IInFlightEntry>;
-  refs: number;
-  onChanged: ((model: ISharedNotebook, change: NotebookChange) => void) | null;
-}
-
-interface IKernelRecord {
-  status: string;
-  /** The last listing, by cell id; `null` when none is valid. */
-  listing: Map<string, IInFlightRequest[]> | null;
-  listedAt: number;
-  idleAtListing: boolean;
-}
-
-const RANK: Record<RequestStatus, number> = { queued: 1, running: 2, input: 3 };
-
-/** How many ended request ids to remember. */
-const MAX_ENDED = 5000;
-
-function sameEntries(
-  a: Map<string, IInFlightEntry>,
-  b: Map<string, IInFlightEntry>
-): boolean {
-  if (a.size !== b.size) {
-    return false;
-  }
-  for (const [id, entry] of a) {
-    if (b.get(id) !== entry) {
-      return false;
-    }
-  }
-  return true;
-}
-
-/**
- * `RTC:dir/nb.ipynb` and `dir/nb.ipynb` name the same file.
- */
-function stripDrive(path: string): string {
-  return path.replace(/^[^/:]+:/, '').replace(/^\/+/, '');
 }

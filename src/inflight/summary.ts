@@ -2,7 +2,7 @@
  * The words the indicator uses for the in-flight model: pure functions, so
  * the status item, the list and the cell badges say the same thing.
  */
-import type { IInFlightCounts, InFlightState } from './model';
+import type { IInFlightCounts, InFlightState, ServerSupport } from '../tokens';
 
 /**
  * The subset of a JupyterLab `TranslationBundle` used here.
@@ -17,6 +17,13 @@ export interface ISummaryTranslator {
  */
 export function hasInFlight(counts: IInFlightCounts): boolean {
   return counts.running + counts.queued + counts.input > 0;
+}
+
+/**
+ * The status bar text on a server Handoff does not support yet.
+ */
+export function unsupportedText(trans: ISummaryTranslator): string {
+  return trans.__('Server not supported yet');
 }
 
 /**
@@ -61,9 +68,18 @@ export function summaryText(
 export function summaryTooltip(
   counts: IInFlightCounts,
   enabled: boolean,
-  trans: ISummaryTranslator
+  trans: ISummaryTranslator,
+  support: ServerSupport = { kind: 'checking' }
 ): string {
   const lines: string[] = [];
+  if (support.kind === 'unsupported') {
+    return [
+      trans.__(
+        'Handoff does not support this server (%1) yet: it runs cells with its own executor, and this indicator shows nothing for it.',
+        support.label
+      )
+    ].join('\n');
+  }
   if (hasInFlight(counts)) {
     lines.push(
       trans.__(
@@ -88,6 +104,13 @@ export function summaryTooltip(
       trans.__(
         'Stale: the notebook says a cell is running, but the server has no such execution and the kernel is idle. Clear the mark from the list.'
       )
+    );
+  }
+  if (support.kind === 'backend') {
+    lines.push(trans.__('Cells run through %1.', support.label));
+  } else if (support.kind === 'none') {
+    lines.push(
+      trans.__('This server cannot run cells itself: they run in this tab.')
     );
   }
   lines.push(trans.__('Click to list every execution in flight.'));

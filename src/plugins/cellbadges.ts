@@ -31,7 +31,9 @@ export const cellBadgesPlugin: JupyterFrontEndPlugin<void> = {
 
     const paint = (panel: NotebookPanel) => {
       const key = inFlight.keyOf(panel);
-      const show = service.settings.current.showCellBadges;
+      const show =
+        service.settings.current.showCellBadges &&
+        inFlight.support.kind !== 'unsupported';
       for (const cell of panel.content.widgets) {
         const id = cell.model.id;
         const entry = key && show ? inFlight.model.entry(key, id) : undefined;
@@ -72,5 +74,6 @@ export const cellBadgesPlugin: JupyterFrontEndPlugin<void> = {
       });
     });
     service.settings.changed.connect(scheduleAll);
+    inFlight.supportChanged.connect(scheduleAll);
   }
 };

@@ -8,6 +8,7 @@ import type {
 import { ICommandPalette, Notification } from '@jupyterlab/apputils';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { CommandIDs } from '../commandids';
+import { Timings } from '../timings';
 import { IInFlightExecutions, IServerExecution } from '../tokens';
 
 export { CommandIDs };
@@ -92,7 +93,7 @@ export const commandsPlugin: JupyterFrontEndPlugin<void> = {
                 cleared
               )
             : trans.__('No cell is marked running without running.'),
-          { autoClose: 5000 }
+          { autoClose: Timings.noticeCommand }
         );
         return cleared;
       }

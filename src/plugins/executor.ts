@@ -6,13 +6,11 @@ import type {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { Notification } from '@jupyterlab/apputils';
-import type { INotebookModel } from '@jupyterlab/notebook';
 import { INotebookCellExecutor } from '@jupyterlab/notebook';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
-import type { ClientPathReason } from '../executionpath';
-import { HandoffExecutor } from '../executor';
-import { FallbackNotices } from '../fallbacknotices';
-import { IServerExecution } from '../tokens';
+import { FallbackNotices } from '../execution/fallbacknotices';
+import { Timings } from '../timings';
+import { IServerExecution, type ClientPathReason } from '../tokens';
 
 /** The key under which "server-side execution is off" is said once per page. */
 const EVERY_NOTEBOOK = {};
@@ -23,7 +21,7 @@ const EVERY_NOTEBOOK = {};
 export const executorPlugin: JupyterFrontEndPlugin<INotebookCellExecutor> = {
   id: '@jupyterlab-handoff/extension:executor',
   description:
-    'Runs code cells on the Jupyter server (jupyter-server-nbmodel), falling back to the tab when it cannot.',
+    'Runs code cells on the Jupyter server, falling back to the tab when it cannot.',
   autoStart: true,
   provides: INotebookCellExecutor,
   requires: [IServerExecution],
@@ -35,10 +33,11 @@ export const executorPlugin: JupyterFrontEndPlugin<INotebookCellExecutor> = {
   ): INotebookCellExecutor => {
     const trans = (translator ?? nullTranslator).load('jupyterlab_handoff');
     const paths = new WeakMap<object, string>();
+    const hints = new WeakMap<object, string | null>();
 
     const notices = new FallbackNotices<object>((key, reason) => {
       const path = paths.get(key) ?? '';
-      const message = describeFallback(reason, path);
+      const message = describeFallback(reason, path, hints.get(key) ?? null);
       const actions =
         reason === 'disabled'
           ? [
@@ -51,14 +50,22 @@ export const executorPlugin: JupyterFrontEndPlugin<INotebookCellExecutor> = {
           : [];
       // A server or document that cannot do it stays true until fixed, so
       // that message waits for the user; the others are passing states.
-      const lasting = reason === 'no-backend' || reason === 'not-collaborative';
+      const lasting =
+        reason === 'no-backend' ||
+        reason === 'unknown-backend' ||
+        reason === 'unsupported-backend' ||
+        reason === 'not-collaborative';
       Notification.warning(message, {
-        autoClose: lasting ? false : 10000,
+        autoClose: lasting ? false : Timings.noticeFallback,
         actions
       });
     });
 
-    function describeFallback(reason: ClientPathReason, path: string): string {
+    function describeFallback(
+      reason: ClientPathReason,
+      path: string,
+      hint: string | null
+    ): string {
       switch (reason) {
         case 'disabled':
           return trans.__(
@@ -70,8 +77,29 @@ export const executorPlugin: JupyterFrontEndPlugin<INotebookCellExecutor> = {
             path
           );
         case 'no-backend':
+          return hint
+            ? trans.__(
+                'This server cannot run cells itself (%1 is not installed or not enabled), so cells of %2 run in this tab. Outputs of cells still running are lost if you close it.',
+                hint,
+                path
+              )
+            : trans.__(
+                'This server cannot run cells itself, so cells of %1 run in this tab. Outputs of cells still running are lost if you close it.',
+                path
+              );
+        case 'unknown-backend':
           return trans.__(
-            'This server cannot run cells itself (jupyter-server-nbmodel is not installed or not enabled), so cells of %1 run in this tab. Outputs of cells still running are lost if you close it.',
+            'This server can run cells itself, but in a way no installed backend of Handoff speaks, so cells of %1 run in this tab. Outputs of cells still running are lost if you close it.',
+            path
+          );
+        case 'unsupported-backend':
+          return trans.__(
+            'Handoff does not support this server’s way of running cells yet, so it leaves %1 to the server’s own executor or to this tab.',
+            path
+          );
+        case 'server-unreachable':
+          return trans.__(
+            'The server could not be reached to learn how it runs cells, so this cell of %1 ran in the tab. Handoff keeps asking; run it again in a moment.',
             path
           );
         case 'no-document-id':
@@ -89,27 +117,12 @@ export const executorPlugin: JupyterFrontEndPlugin<INotebookCellExecutor> = {
       }
     });
 
-    const executor = new HandoffExecutor({
-      backend: service.backend,
-      monitor: service.monitor,
-      settings: service.settings,
-      translator: translator ?? undefined,
-      onFallback: (notebook: INotebookModel, reason, path) => {
-        const key = reason === 'disabled' ? EVERY_NOTEBOOK : notebook;
-        paths.set(key, path);
-        notices.report(key, reason);
-        service.recordFallback({ notebook, path, reason });
-      },
-      onSubmission: event => service.recordSubmission(event),
-      kernelShared: (kernelId, path) => {
-        for (const session of app.serviceManager.sessions.running()) {
-          if (session.kernel?.id === kernelId && session.path !== path) {
-            return true;
-          }
-        }
-        return false;
-      }
+    service.fallbacks.connect((_, { notebook, reason, path, hint }) => {
+      const key = reason === 'disabled' ? EVERY_NOTEBOOK : notebook;
+      paths.set(key, path);
+      hints.set(key, hint ?? null);
+      notices.report(key, reason);
     });
-    return executor;
+    return service.executor;
   }
 };

@@ -44,11 +44,13 @@ export const statusItemPlugin: JupyterFrontEndPlugin<void> = {
       const key = panel ? inFlight.keyOf(panel) : null;
       item.setCounts(
         key ? inFlight.model.counts(key) : null,
-        service.settings.current.serverSideExecution
+        service.settings.current.serverSideExecution,
+        inFlight.support
       );
     };
     inFlight.model.changed.connect(refresh);
     inFlight.notebookAdded.connect(refresh);
+    inFlight.supportChanged.connect(refresh);
     tracker.currentChanged.connect(() => {
       refresh();
       activeChanged.emit();

@@ -11,6 +11,7 @@
 import type { OutputArea } from '@jupyterlab/outputarea';
 import type { IOutputModel } from '@jupyterlab/rendermime';
 import type { IDisposable } from '@lumino/disposable';
+import { Timings } from '../timings';
 
 /** Runs a callback before the next paint. */
 export type FrameScheduler = (callback: () => void) => () => void;
@@ -30,7 +31,7 @@ export const nextFrame: FrameScheduler = callback => {
     }
   };
   const frame = requestAnimationFrame(run);
-  const timer = setTimeout(run, 500);
+  const timer = setTimeout(run, Timings.frameFallback);
   return () => {
     done = true;
     cancelAnimationFrame(frame);

@@ -3,7 +3,7 @@
  */
 import type { Cell } from '@jupyterlab/cells';
 import type { TranslationBundle } from '@jupyterlab/translation';
-import type { InFlightState } from '../inflight/model';
+import type { InFlightState } from '../tokens';
 import { stateDescription, stateLabel } from '../inflight/summary';
 
 /** What a cell is marked with. */

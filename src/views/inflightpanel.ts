@@ -5,12 +5,13 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { runningIcon } from '@jupyterlab/ui-components';
 import { Widget } from '@lumino/widgets';
-import type { IInFlightEntry } from '../inflight/model';
+import type { IInFlightEntry } from '../tokens';
 import {
   formatElapsed,
   stateDescription,
   stateLabel
 } from '../inflight/summary';
+import { Timings } from '../timings';
 import type { IInFlightExecutions } from '../tokens';
 
 export interface IInFlightPanelOptions {
@@ -274,7 +275,7 @@ export class InFlightPanel extends Widget {
       )) {
         span.textContent = formatElapsed(now - Number(span.dataset.since));
       }
-    }, 1000);
+    }, Timings.listClock);
   }
 
   private _stopClock(): void {

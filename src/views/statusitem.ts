@@ -3,8 +3,13 @@
  */
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
-import type { IInFlightCounts } from '../inflight/model';
-import { hasInFlight, summaryText, summaryTooltip } from '../inflight/summary';
+import {
+  hasInFlight,
+  summaryText,
+  summaryTooltip,
+  unsupportedText
+} from '../inflight/summary';
+import type { IInFlightCounts, ServerSupport } from '../tokens';
 
 const EMPTY: IInFlightCounts = { queued: 0, running: 0, input: 0, stale: 0 };
 
@@ -29,10 +34,20 @@ export class InFlightStatusItem extends Widget {
     this.update();
   }
 
-  /** Show the counts of the current notebook (`null`: none is current). */
-  setCounts(counts: IInFlightCounts | null, enabled: boolean): void {
-    this._counts = counts ?? EMPTY;
+  /**
+   * Show the counts of the current notebook (`null`: none is current) and
+   * what the server supports.
+   */
+  setCounts(
+    counts: IInFlightCounts | null,
+    enabled: boolean,
+    support: ServerSupport = { kind: 'checking' }
+  ): void {
+    // On a server we do not support, the document's states are not ours
+    // to interpret: show none.
+    this._counts = support.kind === 'unsupported' ? EMPTY : (counts ?? EMPTY);
     this._enabled = enabled;
+    this._support = support;
     this.update();
   }
 
@@ -40,10 +55,17 @@ export class InFlightStatusItem extends Widget {
     const counts = this._counts;
     const idle = !hasInFlight(counts) && counts.stale === 0;
     const text =
-      idle && !this._enabled
-        ? this._trans.__('Server execution off')
-        : summaryText(counts, this._trans);
-    const tooltip = summaryTooltip(counts, this._enabled, this._trans);
+      this._support.kind === 'unsupported'
+        ? unsupportedText(this._trans)
+        : idle && !this._enabled
+          ? this._trans.__('Server execution off')
+          : summaryText(counts, this._trans);
+    const tooltip = summaryTooltip(
+      counts,
+      this._enabled,
+      this._trans,
+      this._support
+    );
     this._label.textContent = text;
     this.node.title = tooltip;
     this.node.setAttribute('aria-label', `${text}. ${tooltip}`);
@@ -66,6 +88,7 @@ export class InFlightStatusItem extends Widget {
   private _trans: TranslationBundle;
   private _counts: IInFlightCounts = EMPTY;
   private _enabled = true;
+  private _support: ServerSupport = { kind: 'checking' };
   private _icon = document.createElement('span');
   private _label = document.createElement('span');
 }

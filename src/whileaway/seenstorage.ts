@@ -8,7 +8,7 @@
  * this browser's record to localStorage at once and to the state database
  * in the background.
  */
-import type { INotebookSnapshot } from '../inflight/whileaway';
+import type { INotebookSnapshot } from './snapshot';
 import { LEGACY_LOCAL_PREFIX, type SeenStore } from './seenstore';
 
 export class SeenStorage {

@@ -18,7 +18,7 @@
  *
  * The storage is injected; no DOM.
  */
-import type { ICellSnapshot, INotebookSnapshot } from '../inflight/whileaway';
+import type { ICellSnapshot, INotebookSnapshot } from './snapshot';
 
 /**
  * The subset of JupyterLab's `IStateDB` the store uses.

@@ -2,13 +2,14 @@
  * 'While you were away': what happened to a notebook's cells while this tab
  * was not watching.
  *
- * The plugin keeps a small snapshot of what this tab last saw of each
+ * The watcher keeps a small snapshot of what this tab last saw of each
  * notebook (per cell id: its execution count, whether it was running, a
- * fingerprint of its outputs), persists it (IStateDB or localStorage), and
- * compares it with the document when the notebook opens again or the tab
+ * fingerprint of its outputs), persists it in localStorage, and compares
+ * it with the document when the notebook opens again or the tab
  * reconnects. Pure functions, no DOM.
  */
 import type { ISharedCell, ISharedCodeCell } from '@jupyter/ydoc';
+import { showsRunEnd } from '../execution/completion';
 
 /**
  * What this tab last saw of one code cell.
@@ -35,17 +36,9 @@ export interface INotebookSnapshot {
   unseen: string[];
 }
 
-/**
- * Tells whether a cell is running (or queued); by default its
- * `execution_state` in the document. The plugin may pass the in-flight
- * model's view instead.
- */
-export type RunningPredicate = (cell: ISharedCodeCell) => boolean;
-
 export interface ITakeSnapshotOptions {
   /** The time to record; `Date.now()` by default. */
   now?: number;
-  isRunning?: RunningPredicate;
   /** Cells still marked and unseen, kept for the next comparison. */
   unseen?: Iterable<string>;
 }
@@ -79,10 +72,12 @@ export interface IAwayTranslator {
 }
 
 /**
- * The default running test: `execution_state` is `running`.
+ * Whether the document shows a run in flight: `running`, or `busy` (a
+ * backend whose document says only busy).
  */
 export function isRunningInDocument(cell: ISharedCodeCell): boolean {
-  return cell.executionState === 'running';
+  const state = cell.executionState as string;
+  return state === 'running' || state === 'busy';
 }
 
 /**
@@ -109,7 +104,6 @@ export function takeSnapshot(
   cells: readonly ISharedCell[],
   options: ITakeSnapshotOptions = {}
 ): INotebookSnapshot {
-  const isRunning = options.isRunning ?? isRunningInDocument;
   const snapshot: INotebookSnapshot = {
     version: 1,
     takenAt: options.now ?? Date.now(),
@@ -119,7 +113,7 @@ export function takeSnapshot(
   for (const cell of codeCells(cells)) {
     snapshot.cells[cell.getId()] = {
       count: countOf(cell),
-      running: isRunning(cell),
+      running: isRunningInDocument(cell),
       outputs: outputsFingerprint(cell.getOutputs())
     };
   }
@@ -138,10 +132,8 @@ export function takeSnapshot(
  */
 export function diffSinceSnapshot(
   snapshot: INotebookSnapshot,
-  cells: readonly ISharedCell[],
-  options: { isRunning?: RunningPredicate } = {}
+  cells: readonly ISharedCell[]
 ): IAwayDiff {
-  const isRunning = options.isRunning ?? isRunningInDocument;
   const unseen = new Set(snapshot.unseen);
   const diff: IAwayDiff = {
     finished: [],
@@ -156,7 +148,7 @@ export function diffSinceSnapshot(
     const before = Object.prototype.hasOwnProperty.call(snapshot.cells, id)
       ? snapshot.cells[id]
       : undefined;
-    const running = isRunning(cell);
+    const running = isRunningInDocument(cell);
     const count = countOf(cell);
     let marked = unseen.has(id);
     if (running) {
@@ -166,11 +158,11 @@ export function diffSinceSnapshot(
       const outputs = cell.getOutputs();
       const outputsChanged =
         outputs.length > 0 && outputsFingerprint(outputs) !== before.outputs;
-      if (
-        !running &&
-        count !== null &&
-        (before.running || count !== before.count)
-      ) {
+      // Over (`completion.ts`: idle with a count), and a run happened
+      // since: it was running then, or the count is another one. The tab
+      // was not watching, so this compares states; it cannot observe the
+      // write.
+      if (showsRunEnd(cell) && (before.running || count !== before.count)) {
         diff.finished.push(id);
         marked = true;
       } else if (!running && count === null && before.running) {
@@ -202,7 +194,7 @@ export function hasNews(diff: IAwayDiff): boolean {
  */
 export function awayMessage(
   diff: IAwayDiff,
-  trans: IAwayTranslator = englishTranslator
+  trans: IAwayTranslator
 ): string | null {
   if (!hasNews(diff)) {
     return null;
@@ -250,15 +242,7 @@ export function awayMessage(
 }
 
 /**
- * Serialize a snapshot for localStorage.
- */
-export function serializeSnapshot(snapshot: INotebookSnapshot): string {
-  return JSON.stringify(snapshot);
-}
-
-/**
- * Read a snapshot back from a string (localStorage) or a JSON value
- * (IStateDB). Returns `null` for anything that is not a valid snapshot;
+ * Read a snapshot back from a string (localStorage) or a parsed JSON value. Returns `null` for anything that is not a valid snapshot;
  * invalid cell records are dropped.
  */
 export function parseSnapshot(value: unknown): INotebookSnapshot | null {
@@ -310,20 +294,4 @@ function countOf(cell: ISharedCodeCell): number | null {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/**
- * English fallback with JupyterLab's `%1` placeholders.
- */
-const englishTranslator: IAwayTranslator = {
-  __: (msgid, ...args) => substitute(msgid, args),
-  _n: (msgid, msgidPlural, n, ...args) =>
-    substitute(n === 1 ? msgid : msgidPlural, args)
-};
-
-function substitute(text: string, args: unknown[]): string {
-  return text.replace(/%(\d+)/g, (match, index) => {
-    const arg = args[Number(index) - 1];
-    return arg === undefined ? match : String(arg);
-  });
 }

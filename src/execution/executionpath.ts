@@ -1,22 +1,12 @@
 /**
  * The choice between running a cell on the server and running it in the tab.
  */
+import type { ClientPathReason, IExecutionBackend } from '../tokens';
 
-/**
- * Why a cell runs in the tab instead of on the server.
- */
-export type ClientPathReason =
-  /** The user turned server-side execution off. */
-  | 'disabled'
-  /** The notebook is not a shared (Yjs) document. */
-  | 'not-collaborative'
-  /** The server has no execute endpoint (jupyter-server-nbmodel missing). */
-  | 'no-backend'
-  /** The shared document never told us its id. */
-  | 'no-document-id';
+export type { ClientPathReason };
 
 export type ExecutionPath =
-  | { path: 'server'; documentId: string }
+  | { path: 'server'; documentId: string; backend: IExecutionBackend }
   | { path: 'client'; reason: ClientPathReason };
 
 /**
@@ -26,8 +16,8 @@ export type ExecutionPath =
 export interface IExecutionPathInputs {
   enabled: boolean;
   collaborative: boolean;
-  /** Resolves whether the server offers the execute endpoint. */
-  backendAvailable: () => Promise<boolean>;
+  /** Resolves the backend this server speaks, or why there is none. */
+  backend: () => Promise<IExecutionBackend | ClientPathReason>;
   /** Resolves the shared document id, or null after a bounded wait. */
   documentId: () => Promise<string | null>;
 }
@@ -44,12 +34,13 @@ export async function chooseExecutionPath(
   if (!inputs.collaborative) {
     return { path: 'client', reason: 'not-collaborative' };
   }
-  if (!(await inputs.backendAvailable())) {
-    return { path: 'client', reason: 'no-backend' };
+  const backend = await inputs.backend();
+  if (typeof backend === 'string') {
+    return { path: 'client', reason: backend };
   }
   const documentId = await inputs.documentId();
   if (!documentId) {
     return { path: 'client', reason: 'no-document-id' };
   }
-  return { path: 'server', documentId };
+  return { path: 'server', documentId, backend };
 }

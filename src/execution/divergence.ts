@@ -2,7 +2,7 @@
  * Divergence between the shared document and the backend's final result.
  *
  * The server is the only writer of a running cell. Once a run is over, the
- * backend's final result (nbmodel keeps every output message of the run) can
+ * backend's final result (when it keeps one: `finalResult`) can
  * show that the document missed something: updates lost on the way, or a
  * room rebuilt from disk mid-run. Then, and only for an idle cell showing
  * that run's count, the tab repairs by appending what is missing, or by one
@@ -12,6 +12,8 @@ import type { ICodeCellModel } from '@jupyterlab/cells';
 import type * as nbformat from '@jupyterlab/nbformat';
 import { OutputAreaModel } from '@jupyterlab/outputarea';
 import { JSONExt, type JSONObject } from '@lumino/coreutils';
+import { Timings } from '../timings';
+import { showsRunEnd } from './completion';
 
 /**
  * How the document's outputs relate to the final result, both rendered the
@@ -151,23 +153,21 @@ export function reconcileCell(
 }
 
 /**
- * Wait until the cell shows the end of the run (idle, with the run's count
- * when the backend gave one), then reconcile. A cell that never shows it
- * within `graceMs` is `live` if its outputs differ: the caller reports it.
+ * Wait until the cell shows the end of a run (`completion.ts`: idle with a
+ * count, or just idle when the backend's result has no count), then
+ * reconcile. A cell that never shows it within `graceMs` is `live` if its
+ * outputs differ: the caller reports it. Which run the cell shows is
+ * `reconcileCell`'s question, not this wait's.
  */
 export async function reconcileWhenSettled(
   model: ICodeCellModel,
   final: IFinalResult,
-  graceMs = 5000
+  graceMs: number = Timings.documentGrace
 ): Promise<ReconcileAction> {
   const settled = () =>
     model.isDisposed ||
-    (model.executionState === 'idle' &&
-      (final.executionCount === null ||
-        model.executionCount === final.executionCount ||
-        // Another run already replaced this one.
-        (model.executionCount !== null &&
-          model.executionCount !== final.executionCount)));
+    showsRunEnd(model.sharedModel) ||
+    (final.executionCount === null && model.executionState === 'idle');
   if (!settled()) {
     await new Promise<void>(resolve => {
       const timer = setTimeout(done, graceMs);
@@ -202,4 +202,27 @@ function isOutput(value: unknown): boolean {
     value !== null &&
     typeof (value as { output_type?: unknown }).output_type === 'string'
   );
+}
+
+/**
+ * After a run this tab submitted: compare the cell with the backend's final
+ * result once it shows the end, repair an idle cell, and say what was done
+ * (`null`: nothing to do, or the comparison failed).
+ */
+export async function repairAfterRun(
+  model: ICodeCellModel,
+  final: IFinalResult,
+  graceMs?: number
+): Promise<Exclude<ReconcileAction, 'equal' | 'superseded'> | null> {
+  let action: ReconcileAction;
+  try {
+    action = await reconcileWhenSettled(model, final, graceMs);
+  } catch (reason) {
+    console.warn(
+      '@jupyterlab-handoff/extension: could not compare outputs',
+      reason
+    );
+    return null;
+  }
+  return action === 'equal' || action === 'superseded' ? null : action;
 }

@@ -95,13 +95,6 @@ export class SubmissionQueue<K extends object> {
     return count;
   }
 
-  /**
-   * How many tickets of `key` are waiting or holding their turn.
-   */
-  pendingCount(key: K): number {
-    return this._queues.get(key)?.pending.size ?? 0;
-  }
-
   private _queues = new WeakMap<
     K,
     { tail: Promise<void>; pending: Set<Ticket> }

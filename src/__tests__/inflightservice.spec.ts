@@ -1,0 +1,213 @@
+/**
+ * The in-flight service (it was the body of a plugin, reached by no unit
+ * test): a notebook panel followed with a fake tracker and session, the
+ * registry's decision, reconnects, stale clearing and submissions.
+ */
+import { Signal } from '@lumino/signaling';
+import type { INotebookTracker } from '@jupyterlab/notebook';
+import { InFlightService } from '../inflight/service';
+import { ListingPoller } from '../server/poller';
+import type {
+  BackendDecision,
+  IExecutionBackendRegistry,
+  ISubmissionEvent
+} from '../tokens';
+import {
+  codeCell,
+  FakeServer,
+  markRunning,
+  notebookWithCells,
+  quietYjsWarnings,
+  until
+} from './fakes';
+
+quietYjsWarnings();
+
+function setup() {
+  const doc = notebookWithCells(['a', 'b']);
+  const server = new FakeServer(doc);
+  const decided = new Signal<IExecutionBackendRegistry, BackendDecision>(
+    {} as any
+  );
+  let current: BackendDecision | null = null;
+  const backends = {
+    get decision(): BackendDecision | null {
+      return current;
+    },
+    set decision(value: BackendDecision | null) {
+      current = value;
+    },
+    decided,
+    decide: jest.fn(async (): Promise<BackendDecision> => current!),
+    reset: jest.fn(() => {
+      current = null;
+    }),
+    register: jest.fn()
+  };
+  const poller = new ListingPoller({
+    backend: () => server,
+    minMs: 10,
+    maxMs: 20,
+    standby: 'never'
+  });
+  const kernel = { id: 'k1', status: 'idle', connectionStatus: 'connected' };
+  const session = {
+    session: { kernel },
+    kernelChanged: new Signal<any, any>({}),
+    statusChanged: new Signal<any, string>({}),
+    connectionStatusChanged: new Signal<any, string>({}),
+    ready: Promise.resolve(),
+    kernelDisplayName: 'Python 3'
+  };
+  const model = { sharedModel: doc };
+  const panel = {
+    id: 'panel-1',
+    isDisposed: false,
+    model,
+    context: {
+      ready: Promise.resolve(),
+      path: 'RTC:nb.ipynb',
+      localPath: 'nb.ipynb',
+      model,
+      pathChanged: new Signal<any, string>({})
+    },
+    sessionContext: session,
+    disposed: new Signal<any, void>({})
+  };
+  const tracker = {
+    widgetAdded: new Signal<any, any>({}),
+    currentWidget: panel,
+    forEach: (fn: (p: any) => void) => fn(panel),
+    find: (fn: (p: any) => boolean) => (fn(panel) ? panel : undefined)
+  } as unknown as INotebookTracker;
+  const submissions = new Signal<any, ISubmissionEvent>({});
+  const service = new InFlightService({
+    service: { submissions },
+    backends: backends as unknown as IExecutionBackendRegistry,
+    poller,
+    tracker,
+    commands: { commandExecuted: new Signal<any, any>({}) } as any,
+    activate: () => undefined
+  });
+  const decide = (decision: BackendDecision) => {
+    backends.decision = decision;
+    decided.emit(decision);
+  };
+  return {
+    doc,
+    server,
+    backends,
+    poller,
+    panel,
+    session,
+    submissions,
+    service,
+    decide,
+    dispose: () => {
+      poller.dispose();
+      service.model.dispose();
+    }
+  };
+}
+
+describe('InFlightService', () => {
+  it("follows an open notebook, and reads the backend's marks once it is decided", async () => {
+    const t = setup();
+    await until(() => t.service.keyOf(t.panel as any) !== null, 'followed');
+    expect(t.service.support).toEqual({ kind: 'checking' });
+    // The server starts a request: without a backend, its mark means nothing.
+    markRunning(t.doc, 'a');
+    const submission = await t.server.submit({
+      kernelId: 'k1',
+      code: 'x',
+      cellId: 'a',
+      documentId: 'd',
+      documentPath: null,
+      recordTiming: false
+    });
+    t.server.start(submission.requestId);
+    expect(t.service.model.entry('RTC:nb.ipynb', 'a')?.requestId).toBeNull();
+
+    t.decide({ kind: 'backend', backend: t.server });
+    expect(t.service.support).toEqual({
+      kind: 'backend',
+      label: 'fake nbmodel'
+    });
+    expect(t.service.model.entry('RTC:nb.ipynb', 'a')).toMatchObject({
+      state: 'running',
+      requestId: submission.requestId
+    });
+    t.dispose();
+  });
+
+  it('says a server is not supported, and never polls it', async () => {
+    const t = setup();
+    await until(() => t.service.keyOf(t.panel as any) !== null, 'followed');
+    const changes: string[] = [];
+    t.service.supportChanged.connect((_, s) => changes.push(s.kind));
+    t.decide({
+      kind: 'unsupported',
+      id: 'jupyter-server-documents',
+      label: 'jupyter-server-documents'
+    });
+    expect(changes).toEqual(['unsupported']);
+    t.dispose();
+  });
+
+  it('decides again after a reconnect (the server may have restarted)', async () => {
+    const t = setup();
+    t.decide({ kind: 'backend', backend: t.server });
+    await until(() => t.service.keyOf(t.panel as any) !== null, 'followed');
+    const reconnected: unknown[] = [];
+    t.service.reconnected.connect((_, p) => reconnected.push(p));
+    t.session.connectionStatusChanged.emit('connecting');
+    t.session.connectionStatusChanged.emit('connected');
+    expect(t.backends.reset).toHaveBeenCalledTimes(1);
+    expect(t.backends.decide).toHaveBeenCalled();
+    expect(reconnected).toEqual([t.panel]);
+    t.dispose();
+  });
+
+  it("clears a stale cell in the document, and the backend's mark with it", async () => {
+    const t = setup();
+    t.decide({ kind: 'backend', backend: t.server });
+    await until(() => t.service.keyOf(t.panel as any) !== null, 'followed');
+    const cell = codeCell(t.doc, 'b');
+    t.doc.transact(() => {
+      cell.executionState = 'running';
+      cell.setMetadata('jupyter_server_nbmodel', {
+        requestId: 'gone',
+        kernelId: 'k9'
+      });
+    });
+    // The kernel died: nothing will end it.
+    t.session.statusChanged.emit('dead');
+    await until(
+      () => t.service.model.entry('RTC:nb.ipynb', 'b')?.state === 'stale',
+      'stale'
+    );
+    expect(t.service.clearStale()).toBe(1);
+    expect(cell.executionState).toBe('idle');
+    expect(cell.getMetadata('jupyter_server_nbmodel')).toBeUndefined();
+    t.dispose();
+  });
+
+  it("maps this tab's submissions to the notebook's key", async () => {
+    const t = setup();
+    t.decide({ kind: 'backend', backend: t.server });
+    await until(() => t.service.keyOf(t.panel as any) !== null, 'followed');
+    t.submissions.emit({
+      notebook: t.panel.model as any,
+      cellId: 'a',
+      kernelId: 'k1',
+      requestId: 'r1',
+      phase: 'accepted'
+    });
+    expect(t.service.model.entry('RTC:nb.ipynb', 'a')).toMatchObject({
+      state: 'queued',
+      ours: true,
+      source: 'submission'
+    });
+    t.dispose();
+  });
+});

@@ -1,0 +1,126 @@
+/**
+ * A notebook's entries from the derivation of each cell: unchanged entries
+ * are kept as they were (same object), so `changed` fires only on a change.
+ */
+import type { IInFlightEntry } from '../tokens';
+import type { CellsObserver } from './cells';
+import { deriveCell, type IDerivation, type NeedReason } from './derive';
+import type { KernelLedger } from './kernels';
+import type { ICellRecord, INotebookRecord } from './records';
+
+/**
+ * The next entries of a notebook; adds to `needs`, per kernel, why a fresh
+ * listing would settle a cell.
+ */
+export function nextEntries(
+  nb: INotebookRecord,
+  now: number,
+  derive: (rec: ICellRecord) => IDerivation,
+  needs: Map<string, Set<NeedReason>>
+): Map<string, IInFlightEntry> {
+  const next = new Map<string, IInFlightEntry>();
+  for (const rec of nb.cells.values()) {
+    const derived = derive(rec);
+    if (derived.need && nb.kernelId !== null) {
+      const reasons = needs.get(nb.kernelId) ?? new Set<NeedReason>();
+      reasons.add(derived.need);
+      needs.set(nb.kernelId, reasons);
+    }
+    if (!derived.state) {
+      continue;
+    }
+    const old = nb.entries.get(rec.id);
+    const kernelId = derived.kernelId ?? nb.kernelId;
+    if (
+      old &&
+      old.state === derived.state &&
+      old.requestId === derived.requestId &&
+      old.ours === derived.ours &&
+      old.source === derived.source &&
+      old.kernelId === kernelId
+    ) {
+      next.set(rec.id, old);
+    } else {
+      next.set(rec.id, {
+        key: nb.key,
+        cellId: rec.id,
+        state: derived.state,
+        since: old && old.state === derived.state ? old.since : now,
+        firstSeen: old ? old.firstSeen : now,
+        kernelId,
+        requestId: derived.requestId,
+        ours: derived.ours,
+        source: derived.source
+      });
+    }
+  }
+  return next;
+}
+
+/**
+ * The state of one cell: gather the facts, derive (`derive.ts`), apply
+ * the effects the derivation asks for.
+ */
+export function deriveWithEffects(
+  nb: INotebookRecord,
+  rec: ICellRecord,
+  ctx: {
+    ledger: KernelLedger;
+    cells: CellsObserver;
+    grace: number;
+    sharing: INotebookRecord[];
+  }
+): IDerivation {
+  const kernel = nb.kernelId !== null ? ctx.ledger.get(nb.kernelId) : undefined;
+  const serverRequest = ctx.cells.serverRequest(nb, rec);
+  const own = nb.own.get(rec.id);
+  const listed = ctx.ledger.listed(nb, rec.id, kernel, ctx.sharing);
+  const derived = deriveCell({
+    doc: {
+      active: ctx.cells.isActive(nb, rec),
+      stateRunning: rec.stateRunning,
+      busy: rec.busy,
+      carried: rec.carried,
+      serverRequest,
+      serverRequestEnded:
+        serverRequest !== null && ctx.ledger.isEnded(serverRequest),
+      serverSince: rec.serverSince,
+      activeSince: rec.activeSince,
+      initial: rec.initial,
+      orphaned: rec.orphaned,
+      orphanedAt: rec.orphanedAt,
+      dismissed: rec.dismissed,
+      stale: rec.stale
+    },
+    own: own && {
+      ...own,
+      ended: !!own.requestId && ctx.ledger.isEnded(own.requestId)
+    },
+    kernel: kernel && {
+      status: kernel.status,
+      hasListing: kernel.listing !== null,
+      listedAt: kernel.listedAt,
+      idleAtListing: kernel.idleAtListing,
+      listed,
+      ownListed:
+        !!listed &&
+        own?.requestId !== null &&
+        own !== undefined &&
+        ctx.ledger
+          .listedRequests(nb, rec.id, kernel, ctx.sharing)
+          .some(request => request.requestId === own.requestId)
+    },
+    hasKernel: nb.kernelId !== null,
+    grace: ctx.grace
+  });
+  if (derived.settleOwn && own) {
+    // The document showed its end before the executor reported it.
+    own.finished = true;
+    own.settling = true;
+  }
+  if (derived.stale) {
+    // Sticky until the cell's document state changes or the user clears.
+    rec.stale = true;
+  }
+  return derived;
+}

@@ -1,0 +1,91 @@
+/**
+ * Every delay and interval of the extension, in milliseconds, with why.
+ *
+ * Tests pass shorter values through each module's options; nothing else
+ * hard-codes a delay.
+ */
+export const Timings = Object.freeze({
+  /**
+   * How long the executor waits for a freshly opened notebook's shared
+   * document id before it runs the cell in the tab. The first sync of a
+   * large notebook over a slow link takes a few seconds; later cells of the
+   * same notebook only look, without waiting.
+   */
+  documentId: 5000,
+
+  /**
+   * Once the backend says a run is over, how long the cell may take to show
+   * that end in the document (idle with a count) before the tab compares it
+   * with the final result or reads the result from the document alone. The
+   * document and the result travel on different connections; under load the
+   * document lagged by up to about a second in our tests.
+   */
+  documentGrace: 5000,
+
+  /**
+   * The first and then growing pauses while the backend still lists as
+   * running a run the document already shows as over (the document is ahead
+   * of the server's bookkeeping by a moment): 50, 100, 150 ... ms.
+   */
+  settleStep: 50,
+  /** How many of those pauses before leaving it to the poller. */
+  settleAttempts: 20,
+
+  /**
+   * While one of this tab's runs is running, how often its own status is
+   * read to learn of a stdin prompt: listings do not report prompts.
+   * 3 s: a prompt is noticed soon enough, at one request per run.
+   */
+  inputProbe: 3000,
+
+  /**
+   * The poller of a kernel's listing: 1 s after something changed (a Run All
+   * of short cells changes every second), growing while nothing changes up
+   * to 5 s, so an idle notebook costs one request per 5 s per kernel while
+   * it has runs in flight, and none when it has none.
+   */
+  listingMin: 1000,
+  listingMax: 5000,
+
+  /**
+   * A listing only proves that a cell the document marks running is not on
+   * the server if it was read at least this long after the cell started: the
+   * listing may have been requested before the submitting tab's POST
+   * arrived. 1 s covers a POST on a loaded 2-core machine.
+   */
+  staleGrace: 1000,
+
+  /**
+   * Choosing the backend: after a network error, ask again after 1 s, then
+   * backing off to 30 s (a server that is restarting answers within a few).
+   */
+  probeRetry: 1000,
+  probeRetryMax: 30000,
+
+  /**
+   * "While you were away": save what this tab saw 300 ms after the last
+   * change (a flood of outputs is saved a few times a second, not per
+   * update), and after a reconnect let the document catch up for 1.5 s
+   * before comparing (updates missed while offline arrive in a burst).
+   */
+  awaySave: 300,
+  awayReconnectSettle: 1500,
+
+  /** The elapsed times in the list tick once a second (they show m:ss). */
+  listClock: 1000,
+
+  /**
+   * Render coalescing: if no animation frame comes (a hidden tab), render
+   * after 500 ms anyway, so the DOM catches up (browsers throttle timers in
+   * hidden tabs to about 1 s).
+   */
+  frameFallback: 500,
+
+  /**
+   * How long notifications stay: a passing fallback 10 s, "while you were
+   * away" 15 s (it has a Show button to reach), a command's result 5 s.
+   */
+  noticeFallback: 10000,
+  noticeAway: 15000,
+  noticeCommand: 5000
+});
