@@ -15,10 +15,16 @@ import { PageConfig } from '@jupyterlab/coreutils';
 import { IStateDB } from '@jupyterlab/statedb';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { UUID } from '@lumino/coreutils';
+import type { ISignal } from '@lumino/signaling';
 import { Timings } from '../timings';
 import { IInFlightExecutions } from '../tokens';
 import { AwayWatcher, awayStorageKey } from '../whileaway/watcher';
-import { SeenStorage, SeenStore, browserId } from '../whileaway';
+import {
+  SEEN_NAMESPACE,
+  SeenStorage,
+  SeenStore,
+  browserId
+} from '../whileaway';
 
 export const whileAwayPlugin: JupyterFrontEndPlugin<void> = {
   id: '@jupyterlab-handoff/extension:while-away',
@@ -41,19 +47,31 @@ export const whileAwayPlugin: JupyterFrontEndPlugin<void> = {
       // Storage denied: the state database alone keeps what was seen.
     }
     const workspace = PageConfig.getOption('workspace');
-    const seen = state
-      ? new SeenStorage(
-          new SeenStore({
-            db: state,
-            local,
-            browser: browserId(local, () => UUID.uuid4()),
-            remote: workspace
-              ? async () =>
-                  (await app.serviceManager.workspaces.fetch(workspace)).data
-              : undefined
-          })
-        )
+    const store = state
+      ? new SeenStore({
+          db: state,
+          local,
+          browser: browserId(local, () => UUID.uuid4()),
+          remote: workspace
+            ? async () =>
+                (await app.serviceManager.workspaces.fetch(workspace)).data
+            : undefined
+        })
       : null;
+    const seen = store ? new SeenStorage(store) : null;
+    // Any other change of this page's state makes JupyterLab save the whole
+    // workspace soon: bring the other browsers' records in first.
+    // (`changed` is StateDB's, not in the IStateDB interface.)
+    const stateChanged = (
+      state as unknown as {
+        changed?: ISignal<unknown, { id: string | null }>;
+      } | null
+    )?.changed;
+    stateChanged?.connect((_, change) => {
+      if (!String(change.id).startsWith(`${SEEN_NAMESPACE}:`)) {
+        void store?.sync();
+      }
+    });
     const storage: Pick<Storage, 'getItem' | 'setItem'> | null = seen ?? local;
     const ready = (panel: NotebookPanel): Promise<void> =>
       seen

@@ -440,6 +440,16 @@ export class SeenStore {
   }
 
   /**
+   * Take the other browsers' records from the server's copy into this
+   * page's state database. Call it when this page's state changes for
+   * another reason: JupyterLab is about to save the whole workspace, and
+   * without them it would put back older records (or none).
+   */
+  async sync(): Promise<void> {
+    await this._pull();
+  }
+
+  /**
    * Take the other browsers' records from the server's copy when they are
    * newer than ours (or we lack them).
    */
