@@ -1,7 +1,9 @@
 /**
  * "While you were away": one watcher per open notebook (see
  * `whileaway/watcher.ts`), paused while the connection is lost and
- * compared again once it is back.
+ * compared again once it is back. What the user saw is kept for every
+ * browser of theirs in the state database (see `whileaway/seenstore.ts`),
+ * and in this browser's localStorage when there is no state database.
  */
 import type {
   JupyterFrontEnd,
@@ -9,30 +11,74 @@ import type {
 } from '@jupyterlab/application';
 import { Notification } from '@jupyterlab/apputils';
 import type { NotebookPanel } from '@jupyterlab/notebook';
+import { PageConfig } from '@jupyterlab/coreutils';
+import { IStateDB } from '@jupyterlab/statedb';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import { UUID } from '@lumino/coreutils';
+import type { ISignal } from '@lumino/signaling';
 import { Timings } from '../timings';
 import { IInFlightExecutions } from '../tokens';
-import { AwayWatcher } from '../whileaway/watcher';
+import { AwayWatcher, awayStorageKey } from '../whileaway/watcher';
+import {
+  SEEN_NAMESPACE,
+  SeenStorage,
+  SeenStore,
+  browserId
+} from '../whileaway';
 
 export const whileAwayPlugin: JupyterFrontEndPlugin<void> = {
   id: '@jupyterlab-handoff/extension:while-away',
   description:
-    'Tells what finished or printed on the server while no tab of this browser was watching.',
+    'Tells what finished or printed on the server while the user was not watching, in any of their browsers.',
   autoStart: true,
   requires: [IInFlightExecutions],
-  optional: [ITranslator],
+  optional: [ITranslator, IStateDB],
   activate: (
-    _app: JupyterFrontEnd,
+    app: JupyterFrontEnd,
     inFlight: IInFlightExecutions,
-    translator: ITranslator | null
+    translator: ITranslator | null,
+    state: IStateDB | null
   ): void => {
     const trans = (translator ?? nullTranslator).load('jupyterlab_handoff');
-    let storage: Storage | null = null;
+    let local: Storage | null = null;
     try {
-      storage = window.localStorage;
+      local = window.localStorage;
     } catch {
-      // Storage denied: no news on the next open.
+      // Storage denied: the state database alone keeps what was seen.
     }
+    const workspace = PageConfig.getOption('workspace');
+    const store = state
+      ? new SeenStore({
+          db: state,
+          local,
+          browser: browserId(local, () => UUID.uuid4()),
+          remote: workspace
+            ? async () =>
+                (await app.serviceManager.workspaces.fetch(workspace)).data
+            : undefined
+        })
+      : null;
+    const seen = store ? new SeenStorage(store) : null;
+    // Any other change of this page's state makes JupyterLab save the whole
+    // workspace soon: bring the other browsers' records in first.
+    // (`changed` is StateDB's, not in the IStateDB interface.)
+    const stateChanged = (
+      state as unknown as {
+        changed?: ISignal<unknown, { id: string | null }>;
+      } | null
+    )?.changed;
+    stateChanged?.connect((_, change) => {
+      if (!String(change.id).startsWith(`${SEEN_NAMESPACE}:`)) {
+        void store?.sync();
+      }
+    });
+    const storage: Pick<Storage, 'getItem' | 'setItem'> | null = seen ?? local;
+    const ready = (panel: NotebookPanel): Promise<void> =>
+      seen
+        ? seen.preload(
+            awayStorageKey(inFlight.keyOf(panel) ?? panel.context.path)
+          )
+        : Promise.resolve();
     const watchers = new Map<NotebookPanel, AwayWatcher>();
     const notify = (
       panel: NotebookPanel,
@@ -51,8 +97,15 @@ export const whileAwayPlugin: JupyterFrontEndPlugin<void> = {
         ]
       });
 
-    inFlight.notebookAdded.connect((_, panel) => {
-      if (watchers.has(panel) || !panel.model) {
+    const starting = new Set<NotebookPanel>();
+    inFlight.notebookAdded.connect(async (_, panel) => {
+      if (watchers.has(panel) || starting.has(panel) || !panel.model) {
+        return;
+      }
+      starting.add(panel);
+      await ready(panel);
+      starting.delete(panel);
+      if (panel.isDisposed || !panel.model) {
         return;
       }
       const watcher = new AwayWatcher({
@@ -74,7 +127,10 @@ export const whileAwayPlugin: JupyterFrontEndPlugin<void> = {
     inFlight.reconnected.connect((_, panel) => {
       const watcher = watchers.get(panel);
       if (watcher) {
-        setTimeout(() => watcher.compare(), Timings.awayReconnectSettle);
+        setTimeout(
+          () => void ready(panel).then(() => watcher.compare()),
+          Timings.awayReconnectSettle
+        );
       }
     });
     // While offline the document stops changing; what changes on the
@@ -84,7 +140,10 @@ export const whileAwayPlugin: JupyterFrontEndPlugin<void> = {
     );
     window.addEventListener('online', () =>
       setTimeout(
-        () => watchers.forEach(watcher => watcher.compare()),
+        () =>
+          watchers.forEach(
+            (watcher, panel) => void ready(panel).then(() => watcher.compare())
+          ),
         Timings.awayReconnectSettle
       )
     );

@@ -22,6 +22,13 @@ import {
 const STORAGE_PREFIX = '@jupyterlab-handoff/extension:seen:';
 
 /**
+ * The storage key of a notebook: its path without its drive.
+ */
+export function awayStorageKey(keyOrPath: string): string {
+  return STORAGE_PREFIX + keyOrPath.replace(/^[^/:]+:/, '');
+}
+
+/**
  * What a watcher needs; the plugin passes the panel's parts.
  */
 export interface IAwayWatcherOptions {
@@ -52,8 +59,7 @@ export class AwayWatcher {
 
   /** The storage key: the file path without its drive. */
   get storageKey(): string {
-    const key = this._options.key() ?? this._options.path();
-    return STORAGE_PREFIX + key.replace(/^[^/:]+:/, '');
+    return awayStorageKey(this._options.key() ?? this._options.path());
   }
 
   /** Stop saving (the connection is lost: the document is frozen). */

@@ -1,0 +1,610 @@
+/**
+ * What the user has seen of each notebook, for every browser of that user:
+ * the "while you were away" snapshots kept in JupyterLab's state database
+ * (`IStateDB`), which the server keeps per workspace.
+ *
+ * - One record per notebook and browser: a browser writes only its own, so
+ *   two open browsers never overwrite each other's marks. Reading merges
+ *   them cell by cell: each cell is taken from the browser that saw it
+ *   change last (a per-cell time), so a cell seen in one browser is not
+ *   marked again because another browser, open meanwhile, still lists it.
+ * - This browser's record is also written synchronously to `localStorage`
+ *   (when there is one): the state database reaches the server a moment
+ *   later, and a tab can close at any time.
+ * - Bounded: at most `maxCells` cells per record (those seen changing last),
+ *   `maxBrowsers` records per notebook and `maxRecords` in all (the oldest
+ *   go first).
+ * - Nothing of it is written into the notebook.
+ *
+ * The storage is injected; no DOM.
+ */
+import type { ICellSnapshot, INotebookSnapshot } from './snapshot';
+
+/**
+ * The subset of JupyterLab's `IStateDB` the store uses.
+ */
+export interface ISeenStateDB {
+  fetch(id: string): Promise<unknown>;
+  save(id: string, value: any): Promise<void>;
+  remove(id: string): Promise<void>;
+  /** Every entry whose id is `namespace:...`. */
+  list(namespace: string): Promise<{ ids: string[]; values: unknown[] }>;
+}
+
+/**
+ * The subset of `Storage` (localStorage) the store uses.
+ */
+export interface ISeenLocalStorage {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+}
+
+/**
+ * One cell as a browser last saw it:
+ * `[count, running (0/1), outputs fingerprint, unseen (0/1), seen changing at]`.
+ */
+export type SeenCell = [number | null, 0 | 1, string, 0 | 1, number];
+
+/**
+ * What one browser last saw of one notebook.
+ */
+export interface ISeenRecord {
+  v: 2;
+  /** The browser that wrote it. */
+  browser: string;
+  /** The notebook's path (without its drive). */
+  path: string;
+  /** When it was written (ms since the epoch). */
+  takenAt: number;
+  cells: Record<string, SeenCell>;
+}
+
+/**
+ * The state database namespace (no `:`, as `IStateDB.list` requires).
+ */
+export const SEEN_NAMESPACE = 'jupyterlab-handoff-seen';
+
+/** The localStorage key of this browser's id. */
+export const BROWSER_ID_KEY = 'jupyterlab-handoff-browser';
+
+/** Where builds before 0.3 kept this browser's snapshot (localStorage). */
+export const LEGACY_LOCAL_PREFIX = '@jupyterlab-handoff/extension:seen:';
+
+export interface ISeenStoreOptions {
+  db: ISeenStateDB;
+  /** localStorage, or null when the browser refuses it. */
+  local: ISeenLocalStorage | null;
+  /** This browser's id (see `browserId`). */
+  browser: string;
+  now?: () => number;
+  /** Cells kept per record; 400 by default. */
+  maxCells?: number;
+  /** Browsers kept per notebook; 6 by default. */
+  maxBrowsers?: number;
+  /** Records kept in all; 40 by default. */
+  maxRecords?: number;
+  /**
+   * The server's copy of the state (the workspace's `data`: id to value),
+   * read before each read and write. JupyterLab saves the whole state
+   * database at once, so a browser whose copy predates another browser's
+   * last write would put the older record back, or drop a new one: pulling
+   * the server's records first keeps them (see `workspaceReader`).
+   */
+  remote?: () => Promise<unknown>;
+  /**
+   * Pull the server's copy before a write at most this often (ms; reads
+   * always pull). 5000 by default: a notebook printing fast is saved a few
+   * times a second.
+   */
+  pullIntervalMs?: number;
+}
+
+/**
+ * The id of this browser, kept in localStorage; a new one when there is
+ * none (or no localStorage: then every page load counts as a new browser).
+ */
+export function browserId(
+  local: ISeenLocalStorage | null,
+  random: () => string
+): string {
+  try {
+    const known = local?.getItem(BROWSER_ID_KEY);
+    if (known && /^[A-Za-z0-9-]{8,64}$/.test(known)) {
+      return known;
+    }
+  } catch {
+    // Denied: fall through.
+  }
+  const id =
+    random()
+      .replace(/[^A-Za-z0-9-]/g, '')
+      .slice(0, 64) || 'page';
+  try {
+    local?.setItem(BROWSER_ID_KEY, id);
+  } catch {
+    // Denied or full: this page keeps the id to itself.
+  }
+  return id;
+}
+
+/**
+ * The state database id of a notebook's record for a browser.
+ */
+export function recordId(path: string, browser: string): string {
+  return `${SEEN_NAMESPACE}:${encodeURIComponent(path)}:${browser}`;
+}
+
+/**
+ * This browser's new record: each cell keeps the time it was last seen
+ * changing, unless it changed now.
+ */
+export function toRecord(
+  previous: ISeenRecord | null,
+  snapshot: INotebookSnapshot,
+  browser: string,
+  path: string,
+  now: number,
+  maxCells = 400
+): ISeenRecord {
+  const unseen = new Set(snapshot.unseen);
+  let cells: Array<[string, SeenCell]> = Object.entries(snapshot.cells).map(
+    ([id, cell]) => {
+      const next: SeenCell = [
+        cell.count,
+        cell.running ? 1 : 0,
+        cell.outputs,
+        unseen.has(id) ? 1 : 0,
+        now
+      ];
+      const before = previous?.cells[id];
+      if (
+        before &&
+        before[0] === next[0] &&
+        before[1] === next[1] &&
+        before[2] === next[2] &&
+        before[3] === next[3]
+      ) {
+        next[4] = before[4];
+      }
+      return [id, next];
+    }
+  );
+  if (cells.length > maxCells) {
+    cells = [...cells].sort((a, b) => b[1][4] - a[1][4]).slice(0, maxCells);
+    const kept = new Set(cells.map(([id]) => id));
+    // Keep the notebook's order.
+    cells = Object.keys(snapshot.cells)
+      .filter(id => kept.has(id))
+      .map(id => [id, cells.find(([cid]) => cid === id)![1]]);
+  }
+  const kept: Record<string, SeenCell> = {};
+  for (const [id, cell] of cells) {
+    kept[id] = cell;
+  }
+  return { v: 2, browser, path, takenAt: now, cells: kept };
+}
+
+/**
+ * Whether two records hold the same cells (the time of writing aside).
+ */
+export function sameCells(a: ISeenRecord | null, b: ISeenRecord): boolean {
+  if (!a) {
+    return false;
+  }
+  const ids = Object.keys(b.cells);
+  if (ids.length !== Object.keys(a.cells).length) {
+    return false;
+  }
+  return ids.every(id => {
+    const x = a.cells[id];
+    const y = b.cells[id];
+    return !!x && x.every((value, i) => value === y[i]);
+  });
+}
+
+/**
+ * What the user saw of a notebook, merged from every browser's record: each
+ * cell from the record that saw it change last. Null when there is none.
+ */
+export function mergeRecords(
+  records: readonly ISeenRecord[]
+): INotebookSnapshot | null {
+  if (records.length === 0) {
+    return null;
+  }
+  const chosen = new Map<string, { cell: SeenCell; takenAt: number }>();
+  for (const record of records) {
+    for (const [id, cell] of Object.entries(record.cells)) {
+      const best = chosen.get(id);
+      if (
+        !best ||
+        cell[4] > best.cell[4] ||
+        (cell[4] === best.cell[4] && record.takenAt > best.takenAt)
+      ) {
+        chosen.set(id, { cell, takenAt: record.takenAt });
+      }
+    }
+  }
+  const cells: Record<string, ICellSnapshot> = {};
+  const unseen: string[] = [];
+  for (const [id, { cell }] of chosen) {
+    cells[id] = { count: cell[0], running: cell[1] === 1, outputs: cell[2] };
+    if (cell[3] === 1) {
+      unseen.push(id);
+    }
+  }
+  return {
+    version: 1,
+    takenAt: Math.max(...records.map(r => r.takenAt)),
+    cells,
+    unseen
+  };
+}
+
+/**
+ * Read a record back; null for anything else. Invalid cells are dropped.
+ */
+export function parseRecord(value: unknown): ISeenRecord | null {
+  let data = value;
+  if (typeof value === 'string') {
+    try {
+      data = JSON.parse(value);
+    } catch {
+      return null;
+    }
+  }
+  if (
+    !isObject(data) ||
+    data.v !== 2 ||
+    typeof data.browser !== 'string' ||
+    typeof data.path !== 'string' ||
+    typeof data.takenAt !== 'number' ||
+    !Number.isFinite(data.takenAt) ||
+    !isObject(data.cells)
+  ) {
+    return null;
+  }
+  const cells: Record<string, SeenCell> = {};
+  for (const [id, cell] of Object.entries(data.cells)) {
+    if (
+      Array.isArray(cell) &&
+      cell.length === 5 &&
+      (cell[0] === null || typeof cell[0] === 'number') &&
+      (cell[1] === 0 || cell[1] === 1) &&
+      typeof cell[2] === 'string' &&
+      (cell[3] === 0 || cell[3] === 1) &&
+      typeof cell[4] === 'number'
+    ) {
+      cells[id] = cell as SeenCell;
+    }
+  }
+  return {
+    v: 2,
+    browser: data.browser,
+    path: data.path,
+    takenAt: data.takenAt,
+    cells
+  };
+}
+
+/**
+ * Which records to drop to stay within the bounds, oldest first; this
+ * browser's record of `path` (just written) is never among them.
+ */
+export function overBounds(
+  records: ReadonlyArray<{ id: string; record: ISeenRecord }>,
+  keep: string,
+  maxBrowsers: number,
+  maxRecords: number
+): string[] {
+  const drop = new Set<string>();
+  const byAge = [...records].sort(
+    (a, b) => a.record.takenAt - b.record.takenAt
+  );
+  const perPath = new Map<string, number>();
+  for (const { record } of records) {
+    perPath.set(record.path, (perPath.get(record.path) ?? 0) + 1);
+  }
+  for (const { id, record } of byAge) {
+    const count = perPath.get(record.path)!;
+    if (id !== keep && count > maxBrowsers) {
+      drop.add(id);
+      perPath.set(record.path, count - 1);
+    }
+  }
+  let left = records.length - drop.size;
+  for (const { id } of byAge) {
+    if (left <= maxRecords) {
+      break;
+    }
+    if (id !== keep && !drop.has(id)) {
+      drop.add(id);
+      left--;
+    }
+  }
+  return [...drop];
+}
+
+/**
+ * The per-user "seen" store.
+ */
+export class SeenStore {
+  constructor(options: ISeenStoreOptions) {
+    this._db = options.db;
+    this._local = options.local;
+    this._browser = options.browser;
+    this._now = options.now ?? Date.now;
+    this._maxCells = options.maxCells ?? 400;
+    this._maxBrowsers = options.maxBrowsers ?? 6;
+    this._maxRecords = options.maxRecords ?? 40;
+    this._remote = options.remote ?? null;
+    this._pullInterval = options.pullIntervalMs ?? 5000;
+  }
+
+  /** This browser's id. */
+  get browser(): string {
+    return this._browser;
+  }
+
+  /**
+   * What the user saw of a notebook, across their browsers (null: never
+   * seen, or nothing readable).
+   */
+  async read(path: string): Promise<INotebookSnapshot | null> {
+    await this._pull();
+    const records = (await this._records()).filter(r => r.record.path === path);
+    const others = records
+      .map(r => r.record)
+      .filter(record => record.browser !== this._browser);
+    const own = newest(
+      records.find(r => r.record.browser === this._browser)?.record ?? null,
+      this._readLocal(path)
+    );
+    return mergeRecords(own ? [own, ...others] : others);
+  }
+
+  /**
+   * Save what this browser sees of a notebook now. The state database is
+   * written only when a cell changed since the last write.
+   */
+  async write(path: string, snapshot: INotebookSnapshot): Promise<void> {
+    const previous = this._written.get(path) ?? this._readLocal(path);
+    const record = toRecord(
+      previous,
+      snapshot,
+      this._browser,
+      path,
+      this._now(),
+      this._maxCells
+    );
+    // localStorage first and synchronously: the tab may close any moment.
+    this._writeLocal(path, record);
+    if (sameCells(this._written.get(path) ?? null, record)) {
+      return;
+    }
+    this._written.set(path, record);
+    // One write at a time, in order: an older record never lands last.
+    const done = this._queue.then(() => this._save(path, record));
+    this._queue = done.catch(() => undefined);
+    return done;
+  }
+
+  private async _save(path: string, record: ISeenRecord): Promise<void> {
+    if (this._written.get(path) !== record) {
+      // A newer record of this notebook is queued behind: it will do.
+      return;
+    }
+    if (this._now() - this._pulledAt >= this._pullInterval) {
+      await this._pull();
+    }
+    const id = recordId(path, this._browser);
+    await this._db.save(id, record);
+    const all = await this._records();
+    for (const drop of overBounds(
+      all,
+      id,
+      this._maxBrowsers,
+      this._maxRecords
+    )) {
+      await this._db.remove(drop);
+    }
+  }
+
+  /**
+   * Follow a renamed notebook: every browser's record moves to the new path.
+   */
+  async rename(oldPath: string, newPath: string): Promise<void> {
+    if (oldPath === newPath) {
+      return;
+    }
+    for (const { id, record } of await this._records()) {
+      if (record.path === oldPath) {
+        await this._db.save(recordId(newPath, record.browser), {
+          ...record,
+          path: newPath
+        });
+        await this._db.remove(id);
+      }
+    }
+    const own = this._readLocal(oldPath);
+    if (own) {
+      this._writeLocal(newPath, { ...own, path: newPath });
+      this._removeLocal(oldPath);
+    }
+    const written = this._written.get(oldPath);
+    this._written.delete(oldPath);
+    if (written) {
+      this._written.set(newPath, { ...written, path: newPath });
+    }
+  }
+
+  /**
+   * Take the other browsers' records from the server's copy into this
+   * page's state database. Call it when this page's state changes for
+   * another reason: JupyterLab is about to save the whole workspace, and
+   * without them it would put back older records (or none).
+   */
+  async sync(): Promise<void> {
+    await this._pull();
+  }
+
+  /**
+   * Take the other browsers' records from the server's copy when they are
+   * newer than ours (or we lack them).
+   */
+  private async _pull(): Promise<void> {
+    if (!this._remote) {
+      return;
+    }
+    let data: unknown;
+    this._pulledAt = this._now();
+    try {
+      data = await this._remote();
+    } catch {
+      // The server cannot be asked now: our copy will do.
+      return;
+    }
+    if (!isObject(data)) {
+      return;
+    }
+    for (const [id, value] of Object.entries(data)) {
+      if (!id.startsWith(`${SEEN_NAMESPACE}:`)) {
+        continue;
+      }
+      const record = parseRecord(value);
+      if (!record || record.browser === this._browser) {
+        continue;
+      }
+      const ours = parseRecord(await this._db.fetch(id));
+      if (!ours || record.takenAt > ours.takenAt) {
+        await this._db.save(id, record);
+      }
+    }
+  }
+
+  private async _records(): Promise<
+    Array<{ id: string; record: ISeenRecord }>
+  > {
+    const { ids, values } = await this._db.list(SEEN_NAMESPACE);
+    const result: Array<{ id: string; record: ISeenRecord }> = [];
+    ids.forEach((id, i) => {
+      const record = parseRecord(values[i]);
+      if (record) {
+        result.push({ id, record });
+      }
+    });
+    return result;
+  }
+
+  private _readLocal(path: string): ISeenRecord | null {
+    try {
+      const stored = parseRecord(this._local?.getItem(localKey(path)) ?? null);
+      if (stored) {
+        return stored;
+      }
+      return fromLegacy(
+        this._local?.getItem(LEGACY_LOCAL_PREFIX + path) ?? null,
+        this._browser,
+        path
+      );
+    } catch {
+      return null;
+    }
+  }
+
+  private _writeLocal(path: string, record: ISeenRecord): void {
+    try {
+      this._local?.setItem(localKey(path), JSON.stringify(record));
+    } catch {
+      // Full or denied: the state database still has it.
+    }
+  }
+
+  private _removeLocal(path: string): void {
+    try {
+      this._local?.removeItem(localKey(path));
+    } catch {
+      // Denied.
+    }
+  }
+
+  private _db: ISeenStateDB;
+  private _local: ISeenLocalStorage | null;
+  private _browser: string;
+  private _now: () => number;
+  private _maxCells: number;
+  private _maxBrowsers: number;
+  private _maxRecords: number;
+  private _remote: (() => Promise<unknown>) | null;
+  private _pullInterval: number;
+  private _pulledAt = -Infinity;
+  private _queue: Promise<void> = Promise.resolve();
+  private _written = new Map<string, ISeenRecord>();
+}
+
+function localKey(path: string): string {
+  return `${SEEN_NAMESPACE}:${path}`;
+}
+
+/**
+ * A snapshot an older build kept in localStorage, as this browser's record
+ * (every cell seen at the snapshot's time).
+ */
+function fromLegacy(
+  text: string | null,
+  browser: string,
+  path: string
+): ISeenRecord | null {
+  if (!text) {
+    return null;
+  }
+  try {
+    const data = JSON.parse(text);
+    if (
+      !isObject(data) ||
+      data.version !== 1 ||
+      typeof data.takenAt !== 'number' ||
+      !isObject(data.cells)
+    ) {
+      return null;
+    }
+    const unseen = new Set(
+      Array.isArray(data.unseen) ? (data.unseen as unknown[]) : []
+    );
+    const cells: Record<string, SeenCell> = {};
+    for (const [id, cell] of Object.entries(data.cells)) {
+      if (
+        isObject(cell) &&
+        (cell.count === null || typeof cell.count === 'number') &&
+        typeof cell.running === 'boolean' &&
+        typeof cell.outputs === 'string'
+      ) {
+        cells[id] = [
+          cell.count as number | null,
+          cell.running ? 1 : 0,
+          cell.outputs,
+          unseen.has(id) ? 1 : 0,
+          data.takenAt
+        ];
+      }
+    }
+    return { v: 2, browser, path, takenAt: data.takenAt, cells };
+  } catch {
+    return null;
+  }
+}
+
+function newest(
+  a: ISeenRecord | null,
+  b: ISeenRecord | null
+): ISeenRecord | null {
+  if (!a || !b) {
+    return a ?? b;
+  }
+  return b.takenAt > a.takenAt ? b : a;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
