@@ -14,6 +14,14 @@ export const Timings = Object.freeze({
   documentId: 5000,
 
   /**
+   * How long a cell run before the notebook's session has its kernel (the
+   * session is still starting, or a kernel change is still being patched)
+   * waits for that kernel before JupyterLab's own "no kernel" handling. A
+   * session start behind a loaded hub took a few seconds in our tests.
+   */
+  kernelPending: 10000,
+
+  /**
    * Once the backend says a run is over, how long the cell may take to show
    * that end in the document (idle with a count) before the tab compares it
    * with the final result or reads the result from the document alone. The

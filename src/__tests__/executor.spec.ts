@@ -78,6 +78,50 @@ describe('HandoffExecutor', () => {
   });
 
   describe('before the POST', () => {
+    it('a run while the session is still starting waits for its kernel and is submitted', async () => {
+      h = setup();
+      const started = deferred();
+      // As a SessionContext right after the notebook opened.
+      Object.assign(h.sessionContext, {
+        isReady: false,
+        ready: started.promise,
+        hasNoKernel: true
+      });
+      h.sessionContext.session.kernel = null;
+
+      const run = h.run(0);
+      await sleep(50);
+      expect(h.server.submitted).toHaveLength(0);
+      expect(run.result.state).toBe('pending');
+
+      h.sessionContext.session.kernel = { id: 'k1' };
+      Object.assign(h.sessionContext, { isReady: true, hasNoKernel: false });
+      started.resolve();
+      await until(() => h.server.submitted.length === 1, 'the POST');
+      expect(h.clientRunCell).not.toHaveBeenCalled();
+      h.server.run(h.server.queued()[0].requestId);
+      await expect(run.promise).resolves.toBe(true);
+    });
+
+    it('a run while a kernel change is being patched waits for the kernel and is submitted', async () => {
+      h = setup();
+      // The session is ready, a kernel is pending (hasNoKernel is false), the
+      // session has no kernel yet.
+      h.sessionContext.session.kernel = null;
+
+      const run = h.run(0);
+      await sleep(50);
+      expect(h.server.submitted).toHaveLength(0);
+      expect(run.result.state).toBe('pending');
+
+      h.sessionContext.session.kernel = { id: 'k1' };
+      h.sessionContext.kernelChanged.emit({});
+      await until(() => h.server.submitted.length === 1, 'the POST');
+      expect(h.clientRunCell).not.toHaveBeenCalled();
+      h.server.run(h.server.queued()[0].requestId);
+      await expect(run.promise).resolves.toBe(true);
+    });
+
     it('clears the cell, resets the count and marks it running in one transaction, and trusts it', async () => {
       h = setup();
       const serverCell = codeCell(h.serverDoc, 'c1');

@@ -141,9 +141,15 @@ export function setupExecutor(
     isTerminating: false,
     pendingInput: false,
     hasNoKernel: false,
-    session: { kernel: { id: 'k1' }, path: 'nb.ipynb' },
+    isReady: true,
+    ready: Promise.resolve(),
+    session: {
+      kernel: { id: 'k1' } as { id: string } | null,
+      path: 'nb.ipynb'
+    },
     path: 'nb.ipynb',
     statusChanged: new Signal<any, string>({}),
+    sessionChanged: new Signal<any, unknown>({}),
     kernelChanged: new Signal<any, unknown>({}),
     disposed: new Signal<any, void>({})
   };

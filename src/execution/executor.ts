@@ -28,7 +28,7 @@ import {
   failRun,
   type IConcludeContext
 } from './conclude';
-import { checkKernel } from './guards';
+import { checkKernel, kernelSettled } from './guards';
 import type { ReconcileAction } from './divergence';
 import { describeBackendError } from './messages';
 import type { ListingPoller } from '../server/poller';
@@ -69,6 +69,11 @@ export interface IHandoffExecutorOptions {
   clientRunCell?: (options: RunCellOptions) => Promise<boolean>;
   /** How long to wait for the shared document id after opening (ms). */
   documentIdTimeoutMs?: number;
+  /**
+   * How long a run waits for a session's pending kernel
+   * (`Timings.kernelPending` by default).
+   */
+  kernelPendingMs?: number;
   /**
    * The outputs of a finished run differed from the backend's final result;
    * `action` says what was done (see `reconcileCell`).
@@ -133,6 +138,10 @@ export class HandoffExecutor implements INotebookCellExecutor {
             : 'disabled'
         );
       }
+      await kernelSettled(
+        sessionContext,
+        this._options.kernelPendingMs ?? Timings.kernelPending
+      );
       const kernelReady = await checkKernel(
         options,
         sessionContext,

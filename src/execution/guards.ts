@@ -12,6 +12,47 @@ type RunCellOptions = INotebookCellExecutor.IRunCellOptions;
 type SessionContext = NonNullable<RunCellOptions['sessionContext']>;
 
 /**
+ * Wait, at most `timeoutMs`, until a session whose kernel is on its way has
+ * it: the session is still starting (not ready), or a kernel is pending (a
+ * kernel change still being patched: `hasNoKernel` is false but the session
+ * has no kernel yet). Without it, a cell run right after the notebook opened
+ * found no kernel and was dropped (prompt `[ ]`, no request).
+ *
+ * @returns whether the session now has a kernel.
+ */
+export async function kernelSettled(
+  sessionContext: SessionContext,
+  timeoutMs: number
+): Promise<boolean> {
+  const hasKernel = () => !!sessionContext.session?.kernel;
+  const pending = () =>
+    !hasKernel() && (!sessionContext.isReady || !sessionContext.hasNoKernel);
+  if (!pending()) {
+    return hasKernel();
+  }
+  await new Promise<void>(resolve => {
+    const check = () => {
+      if (!pending()) {
+        done();
+      }
+    };
+    const done = () => {
+      clearTimeout(timer);
+      sessionContext.kernelChanged.disconnect(check);
+      sessionContext.sessionChanged.disconnect(check);
+      sessionContext.statusChanged.disconnect(check);
+      resolve();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    sessionContext.kernelChanged.connect(check);
+    sessionContext.sessionChanged.connect(check);
+    sessionContext.statusChanged.connect(check);
+    sessionContext.ready.then(check, done);
+  });
+  return hasKernel();
+}
+
+/**
  * JupyterLab's guards before running code: a terminating session, pending
  * input, no kernel.
  */

@@ -19,8 +19,17 @@ import { Timings } from '../timings';
 import { CellsObserver } from './cells';
 import { deriveWithEffects, nextEntries } from './entries';
 import { KernelLedger } from './kernels';
+import { endKernelExecutions, endsExecutions, recordListing } from './listing';
 import { applySubmission, type ISubmissionInput } from './submissions';
-import { sameEntries, type ICellRecord, type INotebookRecord } from './records';
+import {
+  countEntries,
+  dismissStale,
+  orderedEntries,
+  sameEntries,
+  type ICellRecord,
+  type INotebookRecord,
+  type IStaleCell
+} from './records';
 import type { IDerivation, NeedReason } from './derive';
 import type {
   ISharedCodeCell,
@@ -48,13 +57,7 @@ export type {
 
 export type { ISubmissionInput } from './submissions';
 
-/**
- * A stale cell the caller must reset in the document.
- */
-export interface IStaleCell {
-  key: string;
-  cellId: string;
-}
+export type { IStaleCell } from './records';
 
 export interface IInFlightModelOptions {
   /**
@@ -228,23 +231,14 @@ export class InFlightModel implements IInFlightModel, IDisposable {
       return;
     }
     kernel.status = status;
-    if (
-      status === 'restarting' ||
-      status === 'autorestarting' ||
-      status === 'dead'
-    ) {
-      for (const requests of kernel.listing?.values() ?? []) {
-        for (const request of requests) {
-          if (request.status !== 'queued') {
-            // A server may keep listing a request lost in a restart.
-            this._ledger.end(request.requestId);
-          }
-        }
-      }
-      kernel.listing = null;
-      for (const nb of this._notebooksOn(kernelId)) {
-        this._cells.orphan(nb, status === 'dead' ? 'dead' : 'restart');
-      }
+    if (endsExecutions(status)) {
+      endKernelExecutions(
+        this._ledger,
+        this._cells,
+        kernelId,
+        status,
+        this._notebooksOn(kernelId)
+      );
     }
     const needs = this._update(this._notebooksOn(kernelId), 'kernel');
     if (status === 'idle' && previous !== 'idle' && needs.has(kernelId)) {
@@ -273,50 +267,8 @@ export class InFlightModel implements IInFlightModel, IDisposable {
    * Requests are matched to cells by `cellId`.
    */
   applyListing(kernelId: string, requests: readonly IInFlightRequest[]): void {
-    const kernel = this._ledger.kernel(kernelId);
-    const now = this._now();
-    const byCell = new Map<string, IInFlightRequest[]>();
-    const listedIds = new Set<string>();
-    for (const request of requests) {
-      listedIds.add(request.requestId);
-      if (!request.cellId || this._ledger.isEnded(request.requestId)) {
-        continue;
-      }
-      const list = byCell.get(request.cellId) ?? [];
-      list.push(request);
-      byCell.set(request.cellId, list);
-    }
-    kernel.listing = byCell;
-    kernel.listedAt = now;
-    kernel.idleAtListing = kernel.status === 'idle';
     const notebooks = this._notebooksOn(kernelId);
-    for (const nb of notebooks) {
-      for (const [cellId, own] of [...nb.own]) {
-        if (own.settling || own.finished) {
-          // The executor had its chance: the document and this listing rule.
-          nb.own.delete(cellId);
-        }
-      }
-      for (const rec of nb.cells.values()) {
-        const request = rec.serverRequestId;
-        if (
-          request !== null &&
-          !listedIds.has(request) &&
-          this._ledger.confirms(kernel, rec.serverSince, rec.initial)
-        ) {
-          // Started (we saw its metadata) and no longer listed: over.
-          this._ledger.end(request);
-        }
-        if (
-          rec.carried &&
-          !byCell.has(rec.id) &&
-          this._ledger.confirms(kernel, rec.activeSince, rec.initial)
-        ) {
-          // A moved cell lost its running state; the run is now over.
-          rec.carried = false;
-        }
-      }
-    }
+    recordListing(this._ledger, kernelId, requests, this._now(), notebooks);
     const needs = this._update(notebooks, 'listing');
     if (needs.get(kernelId)?.has('grace')) {
       this._listingNeeded.emit(kernelId);
@@ -350,21 +302,8 @@ export class InFlightModel implements IInFlightModel, IDisposable {
    * itself never writes to the document.
    */
   clearStale(key?: string): IStaleCell[] {
-    const cleared: IStaleCell[] = [];
     const notebooks = this._select(key);
-    for (const nb of notebooks) {
-      for (const entry of nb.entries.values()) {
-        if (entry.state !== 'stale') {
-          continue;
-        }
-        const rec = nb.cells.get(entry.cellId);
-        if (rec) {
-          rec.stale = false;
-          rec.dismissed = true;
-          cleared.push({ key: nb.key, cellId: entry.cellId });
-        }
-      }
-    }
+    const cleared = dismissStale(notebooks);
     this._update(notebooks, 'user');
     return cleared;
   }
@@ -373,16 +312,7 @@ export class InFlightModel implements IInFlightModel, IDisposable {
    * The entries of one notebook (in document order), or of all notebooks.
    */
   entries(key?: string): IInFlightEntry[] {
-    const result: IInFlightEntry[] = [];
-    for (const nb of this._select(key)) {
-      for (const cell of nb.model.cells) {
-        const entry = nb.entries.get(cell.getId());
-        if (entry) {
-          result.push(entry);
-        }
-      }
-    }
-    return result;
+    return orderedEntries(this._select(key));
   }
 
   /**
@@ -396,18 +326,7 @@ export class InFlightModel implements IInFlightModel, IDisposable {
    * How many cells are in each state, in one notebook or in all.
    */
   counts(key?: string): IInFlightCounts {
-    const counts: IInFlightCounts = {
-      queued: 0,
-      running: 0,
-      input: 0,
-      stale: 0
-    };
-    for (const nb of this._select(key)) {
-      for (const entry of nb.entries.values()) {
-        counts[entry.state]++;
-      }
-    }
-    return counts;
+    return countEntries(this._select(key));
   }
 
   dispose(): void {

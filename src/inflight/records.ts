@@ -1,6 +1,6 @@
 /**
  * The records the in-flight model keeps per notebook, cell, submission and
- * kernel.
+ * kernel, and the model's reads over them (entries, counts, stale cells).
  */
 import type {
   CellChange,
@@ -10,6 +10,7 @@ import type {
   NotebookChange
 } from '@jupyter/ydoc';
 import type {
+  IInFlightCounts,
   IInFlightEntry,
   IInFlightRequest,
   RequestStatus
@@ -103,4 +104,69 @@ export function sameEntries(
  */
 export function stripDrive(path: string): string {
   return path.replace(/^[^/:]+:/, '').replace(/^\/+/, '');
+}
+
+/**
+ * A stale cell the caller must reset in the document.
+ */
+export interface IStaleCell {
+  key: string;
+  cellId: string;
+}
+
+/**
+ * The entries of some notebooks, each in document order.
+ */
+export function orderedEntries(
+  notebooks: readonly INotebookRecord[]
+): IInFlightEntry[] {
+  const result: IInFlightEntry[] = [];
+  for (const nb of notebooks) {
+    for (const cell of nb.model.cells) {
+      const entry = nb.entries.get(cell.getId());
+      if (entry) {
+        result.push(entry);
+      }
+    }
+  }
+  return result;
+}
+
+/**
+ * How many cells of some notebooks are in each state.
+ */
+export function countEntries(
+  notebooks: readonly INotebookRecord[]
+): IInFlightCounts {
+  const counts: IInFlightCounts = { queued: 0, running: 0, input: 0, stale: 0 };
+  for (const nb of notebooks) {
+    for (const entry of nb.entries.values()) {
+      counts[entry.state]++;
+    }
+  }
+  return counts;
+}
+
+/**
+ * Stop flagging the stale cells of some notebooks (until their document
+ * state changes) and return them.
+ */
+export function dismissStale(
+  notebooks: readonly INotebookRecord[]
+): IStaleCell[] {
+  const cleared: IStaleCell[] = [];
+  for (const nb of notebooks) {
+    for (const entry of nb.entries.values()) {
+      if (entry.state !== 'stale') {
+        continue;
+      }
+      const rec = nb.cells.get(entry.cellId);
+      if (rec) {
+        rec.stale = false;
+        rec.dismissed = true;
+        cleared.push({ key: nb.key, cellId: entry.cellId });
+      }
+    }
+  }
+  return cleared;
 }
