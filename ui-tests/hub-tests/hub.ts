@@ -6,6 +6,7 @@ import { expect } from '@playwright/test';
 import type { Browser, BrowserContext, Page } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
+import { readSavedNotebook } from '../tests/savednotebook';
 
 export const HUB = `http://127.0.0.1:${process.env.HANDOFF_HUB_PORT_BASE}`;
 export const HUB_DIR = process.env.HANDOFF_HUB_DIR!;
@@ -48,7 +49,7 @@ export function writeNotebook(user: string, name: string, sources: string[]) {
 
 /** The notebook as saved on disk by the user's server. */
 export function readNotebook(user: string, name: string): any {
-  return JSON.parse(fs.readFileSync(path.join(home(user), name), 'utf-8'));
+  return readSavedNotebook(path.join(home(user), name));
 }
 
 /**

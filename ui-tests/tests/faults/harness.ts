@@ -13,6 +13,7 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { notebookJSON } from '../helpers';
+import { readSavedNotebook } from '../savednotebook';
 
 export const TOKEN = 'faults-ui-token';
 const CONFIG = path.resolve(__dirname, '../../jupyter_server_faults_config.py');
@@ -29,7 +30,7 @@ export function writeNotebook(root: string, name: string, sources: string[]) {
 
 /** The stream text the saved file holds for one cell. */
 export function savedStream(root: string, name: string, index: number) {
-  const nb = JSON.parse(fs.readFileSync(path.join(root, name), 'utf-8'));
+  const nb = readSavedNotebook(path.join(root, name));
   return nb.cells[index].outputs
     .filter((o: any) => o.output_type === 'stream')
     .map((o: any) => (Array.isArray(o.text) ? o.text.join('') : o.text))
