@@ -29,7 +29,8 @@ import {
   type IInFlightRequest,
   type ISubmission,
   type ISubmitOptions,
-  type RequestProgress
+  type RequestProgress,
+  serverRequest
 } from './types';
 
 /** The cell metadata key the module sets while it has a cell. */
@@ -182,17 +183,8 @@ export class JupyverseBackend implements IExecutionBackend {
     return URLExt.join('api/handoff/kernels', encodeURIComponent(kernelId));
   }
 
-  private async _request(path: string, init: RequestInit): Promise<Response> {
-    const url = URLExt.join(this._serverSettings.baseUrl, path);
-    try {
-      return await ServerConnection.makeRequest(
-        url,
-        init,
-        this._serverSettings
-      );
-    } catch (reason) {
-      throw new BackendError('unreachable', null, (reason as Error).message);
-    }
+  private _request(path: string, init: RequestInit): Promise<Response> {
+    return serverRequest(this._serverSettings, path, init);
   }
 }
 

@@ -28,7 +28,8 @@ import {
   type ISubmission,
   type ISubmitOptions,
   type RequestProgress,
-  type RequestStatus
+  type RequestStatus,
+  serverRequest
 } from './types';
 
 /**
@@ -228,17 +229,8 @@ export class NbmodelBackend implements IExecutionBackend {
     return URLExt.join('api/kernels', encodeURIComponent(kernelId), 'execute');
   }
 
-  private async _request(path: string, init: RequestInit): Promise<Response> {
-    const url = URLExt.join(this._serverSettings.baseUrl, path);
-    try {
-      return await ServerConnection.makeRequest(
-        url,
-        init,
-        this._serverSettings
-      );
-    } catch (reason) {
-      throw new BackendError('unreachable', null, (reason as Error).message);
-    }
+  private _request(path: string, init: RequestInit): Promise<Response> {
+    return serverRequest(this._serverSettings, path, init);
   }
 }
 

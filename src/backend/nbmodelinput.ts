@@ -21,7 +21,7 @@
  */
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
-import { BackendError, type InputAnswer } from './types';
+import { BackendError, type InputAnswer, serverRequest } from './types';
 
 /** A prompt a kernel waits on, as our server part describes it. */
 export interface IServerPrompt {
@@ -40,22 +40,6 @@ function inputPath(kernelId: string): string {
     encodeURIComponent(kernelId),
     'input'
   );
-}
-
-async function request(
-  settings: ServerConnection.ISettings,
-  path: string,
-  init: RequestInit
-): Promise<Response> {
-  try {
-    return await ServerConnection.makeRequest(
-      URLExt.join(settings.baseUrl, path),
-      init,
-      settings
-    );
-  } catch (error) {
-    throw new BackendError('unreachable', null, String(error));
-  }
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -89,7 +73,7 @@ export async function readServerPrompt(
   settings: ServerConnection.ISettings,
   kernelId: string
 ): Promise<IServerPrompt | null> {
-  const response = await request(settings, inputPath(kernelId), {
+  const response = await serverRequest(settings, inputPath(kernelId), {
     method: 'GET'
   });
   if (response.status === 204) {
@@ -118,7 +102,7 @@ export async function answerServerPrompt(
   prompt: IServerPrompt,
   value: string
 ): Promise<InputAnswer> {
-  const response = await request(settings, inputPath(kernelId), {
+  const response = await serverRequest(settings, inputPath(kernelId), {
     method: 'POST',
     body: JSON.stringify({
       request_id: prompt.requestId,

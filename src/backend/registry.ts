@@ -21,7 +21,7 @@ import type {
   IExecutionBackendRegistry,
   IServerProbe
 } from '../tokens';
-import { BackendError } from './types';
+import { serverRequest } from './types';
 
 /** The kernel id probed when no notebook has a kernel yet. */
 const ANY_KERNEL = '00000000-0000-0000-0000-000000000000';
@@ -212,20 +212,9 @@ class ServerProbe implements IServerProbe {
     let answer = this._answers.get(key);
     if (!answer) {
       answer = (async () => {
-        let response: Response;
-        try {
-          response = await ServerConnection.makeRequest(
-            URLExt.join(this._settings.baseUrl, path),
-            { method },
-            this._settings
-          );
-        } catch (reason) {
-          throw new BackendError(
-            'unreachable',
-            null,
-            (reason as Error).message
-          );
-        }
+        const response = await serverRequest(this._settings, path, {
+          method
+        });
         return { status: response.status, text: await response.text() };
       })();
       this._answers.set(key, answer);

@@ -3,6 +3,9 @@
  * error a backend raises when the server cannot be asked or answers in a way
  * we cannot use.
  */
+import { URLExt } from '@jupyterlab/coreutils';
+import { ServerConnection } from '@jupyterlab/services';
+
 export type {
   CancelReason,
   ExecutionOutcome,
@@ -42,6 +45,27 @@ export class BackendError extends Error {
     super(`${kind}${status === null ? '' : ` ${status}`}: ${detail}`);
     this.name = 'BackendError';
     Object.setPrototypeOf(this, BackendError.prototype);
+  }
+}
+
+/**
+ * A request to a path below the server's base URL, with the page's settings
+ * (token, XSRF, cookies). No answer at all rejects with a `BackendError` of
+ * kind `unreachable`.
+ */
+export async function serverRequest(
+  settings: ServerConnection.ISettings,
+  path: string,
+  init: RequestInit
+): Promise<Response> {
+  try {
+    return await ServerConnection.makeRequest(
+      URLExt.join(settings.baseUrl, path),
+      init,
+      settings
+    );
+  } catch (reason) {
+    throw new BackendError('unreachable', null, (reason as Error).message);
   }
 }
 
