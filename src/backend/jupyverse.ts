@@ -30,7 +30,9 @@ import {
   type ISubmission,
   type ISubmitOptions,
   type RequestProgress,
-  serverRequest
+  serverRequest,
+  isObject,
+  readJson
 } from './types';
 
 /** The cell metadata key the module sets while it has a cell. */
@@ -242,22 +244,6 @@ export function parseOutcome(value: unknown): ExecutionOutcome {
         kind: 'failed',
         message: message || 'the server failed to run it'
       };
-  }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-async function readJson(response: Response): Promise<unknown> {
-  const text = await response.text();
-  if (!text) {
-    return null;
-  }
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new BackendError('malformed', response.status, text.slice(0, 200));
   }
 }
 

@@ -29,7 +29,9 @@ import {
   type ISubmitOptions,
   type RequestProgress,
   type RequestStatus,
-  serverRequest
+  serverRequest,
+  isObject,
+  readJson
 } from './types';
 
 /**
@@ -309,22 +311,6 @@ export function classifyServerFailure(message: string): ExecutionOutcome {
 
 function toRequestStatus(value: unknown): RequestStatus {
   return value === 'running' || value === 'input' ? value : 'queued';
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-async function readJson(response: Response): Promise<unknown> {
-  const text = await response.text();
-  if (!text) {
-    return null;
-  }
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new BackendError('malformed', response.status, text.slice(0, 200));
-  }
 }
 
 async function errorFrom(response: Response): Promise<BackendError> {

@@ -69,6 +69,27 @@ export async function serverRequest(
   }
 }
 
+/** A JSON object (not null, not an array). */
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * A response's body as JSON: \`null\` when empty, a \`malformed\`
+ * \`BackendError\` when it is not JSON.
+ */
+export async function readJson(response: Response): Promise<unknown> {
+  const text = await response.text();
+  if (!text) {
+    return null;
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new BackendError('malformed', response.status, text.slice(0, 200));
+  }
+}
+
 /**
  * Whether an error says the server has no such route (the listing or the
  * execute endpoint): 404 or 405.
