@@ -15,6 +15,22 @@ tabs at once:
   *next* prompt (``a = input(); b = input()``), and checking that the prompt
   is still pending before sending leaves that window open.
 
+A third problem loses the answer to an ``input()`` in the first cell run on
+a fresh kernel (about one time in three; in a tab too, when a notebook's
+first cell asks): nbmodel creates its kernel client on the kernel's first
+request and waits for it with jupyter_client's ``wait_for_ready``, which
+sends ``kernel_info`` again every second until the kernel answers. The
+answers to the extra requests stay unread in the client's shell channel.
+nbmodel's ``send_input`` sends nothing when a shell message is waiting (it
+takes it for the end of the run) but still clears the prompt: the answer
+is dropped, and the run waits forever. ``collect_kernel_info_replies``
+reads those extra answers as soon as the client is ready, before the first
+execute. In the same first request the prompt itself can be lost (about
+one time in six here): jupyter_client connects the stdin socket only
+inside ``execute_interactive``, right before it sends the code, and the
+kernel drops a prompt sent before that socket has connected. The same
+wrapper connects it when nbmodel creates the client.
+
 So this server part adds two routes next to nbmodel's:
 
 - ``GET /api/handoff/kernels/{k}/input``: the prompt the kernel waits on
@@ -74,6 +90,93 @@ class Prompts:
             return True
 
 
+#: How long to wait for the answer to a ``kernel_info`` sent again (s).
+LEFTOVER_TIMEOUT = 10.0
+
+
+def _read_leftover_replies(client: Any, log: Any) -> None:
+    """Make ``client.wait_for_ready`` read every ``kernel_info`` reply it caused."""
+    original_wait = client.wait_for_ready
+
+    async def wait_for_ready(*args: Any, **kwargs: Any) -> None:
+        from jupyter_core.utils import ensure_async
+
+        sent: set[str] = set()
+        seen: set[str] = set()
+        kernel_info = client.kernel_info
+        get_msg = client.shell_channel.get_msg
+
+        def counted_kernel_info(*a: Any, **k: Any) -> str:
+            msg_id = kernel_info(*a, **k)
+            sent.add(msg_id)
+            return msg_id
+
+        async def counted_get_msg(*a: Any, **k: Any) -> dict:
+            msg = await ensure_async(get_msg(*a, **k))
+            seen.add((msg.get("parent_header") or {}).get("msg_id"))
+            return msg
+
+        client.kernel_info = counted_kernel_info
+        client.shell_channel.get_msg = counted_get_msg
+        try:
+            await original_wait(*args, **kwargs)
+        finally:
+            del client.kernel_info
+            del client.shell_channel.get_msg
+        # No execute was sent yet: every shell message now answers one of
+        # the kernel_info requests sent again while the kernel was starting.
+        while sent - seen:
+            try:
+                msg = await ensure_async(get_msg(timeout=LEFTOVER_TIMEOUT))
+            except Exception:
+                log.warning(
+                    "jupyterlab_handoff: %d kernel_info replies never came; an input() "
+                    "in the kernel's first run may not get its answer",
+                    len(sent - seen),
+                )
+                break
+            seen.add((msg.get("parent_header") or {}).get("msg_id"))
+
+    client.wait_for_ready = wait_for_ready
+
+
+def collect_kernel_info_replies(log: Any) -> bool:
+    """Wrap ``ExecutionStack._get_local_client`` so that a new client's
+    ``wait_for_ready`` leaves no reply in the shell channel, and its stdin
+    socket is connected before the first execute."""
+    try:
+        from jupyter_server_nbmodel.execution_stack import ExecutionStack
+    except ImportError:
+        return False
+    original = getattr(ExecutionStack, "_get_local_client", None)
+    if original is None:
+        log.warning(
+            "jupyterlab_handoff: nbmodel's client creation changed; the answer to an "
+            "input() in the first cell run on a kernel may be lost"
+        )
+        return False
+    if getattr(original, "__handoff_stdin__", False):
+        return True  # Already installed (the extension loaded twice).
+
+    def _get_local_client(self: Any, kernel_id: str) -> Any:
+        client = original(self, kernel_id)
+        if not getattr(client, "_handoff_replies_read", False):
+            client._handoff_replies_read = True
+            _read_leftover_replies(client, log)
+            if getattr(client, "allow_stdin", False):
+                # jupyter_client creates (and connects) the stdin channel on
+                # first use: inside execute_interactive, right before the
+                # code is sent. Connect it now, while the client waits for
+                # the kernel.
+                client.stdin_channel  # noqa: B018
+        return client
+
+    _get_local_client.__handoff_stdin__ = True  # type: ignore[attr-defined]
+    _get_local_client.__wrapped__ = original  # type: ignore[attr-defined]
+    ExecutionStack._get_local_client = _get_local_client
+    return True
+
+
 def _find_stack(serverapp: Any) -> Any:
     for extension in serverapp.extension_manager.extension_apps.get("jupyter_server_nbmodel", ()):
         stack = getattr(extension, "_Extension__execution_stack", None)
@@ -100,6 +203,7 @@ def install(serverapp: Any) -> None:
             version,
         )
         return
+    collect_kernel_info_replies(serverapp.log)
     prompts: dict[str, Prompts] = {}
 
     def get_prompts() -> Prompts | None:

@@ -17,6 +17,7 @@ import {
   serverExecutionPlugin
 } from './plugins/serverexecution';
 import { statusItemPlugin } from './plugins/statusitem';
+import { stdinPlugin } from './plugins/stdin';
 import { whileAwayPlugin } from './plugins/whileaway';
 
 export * from './tokens';
@@ -31,6 +32,7 @@ const plugins: JupyterFrontEndPlugin<any>[] = [
   inFlightPanelPlugin,
   statusItemPlugin,
   cellBadgesPlugin,
+  stdinPlugin,
   whileAwayPlugin,
   renderCoalescingPlugin,
   listStreamsPlugin,

@@ -47,6 +47,16 @@ export const Timings = Object.freeze({
   inputProbe: 3000,
 
   /**
+   * Every tab looks for the stdin prompt of each run the document shows
+   * running (`src/stdin/prompts.ts`): 0.5 s after a run starts or a prompt
+   * changes, growing by half while nothing changes up to 3 s, so a prompt
+   * shows within about 3 s in every tab, at one small request per kernel
+   * per 3 s while a cell runs, and none while none does.
+   */
+  inputMin: 500,
+  inputMax: 3000,
+
+  /**
    * The poller of a kernel's listing: 1 s after something changed (a Run All
    * of short cells changes every second), growing while nothing changes up
    * to 5 s, so an idle notebook costs one request per 5 s per kernel while

@@ -253,3 +253,41 @@ def test_the_routes_answer_the_first_tab_and_refuse_the_second(server):
     finally:
         call(server, "DELETE", f"/api/kernels/{kernel_id}")
 
+
+
+def test_an_input_in_the_first_cell_run_on_a_fresh_kernel_is_never_lost(server):
+    """The first request of each kernel asks for input (a fresh notebook's
+    first cell). Without ``collect_kernel_info_replies`` nbmodel dropped the
+    answer when the kernel was slow to start (a ``kernel_info`` reply left
+    in the shell channel), and the run never ended; five fresh kernels all
+    get theirs."""
+    for attempt in range(5):
+        status, kernel = call(server, "POST", "/api/kernels", {"name": "python3"})
+        assert status == 201
+        kernel_id = kernel["id"]
+        try:
+            status, reply = call(
+                server,
+                "POST",
+                f"/api/kernels/{kernel_id}/execute",
+                {"code": "name = input('first? ')\nprint('got', name)"},
+            )
+            assert status == 202
+            deadline = time.monotonic() + 30
+            while True:
+                status, pending = call(server, "GET", f"/api/handoff/kernels/{kernel_id}/input")
+                if status == 200:
+                    break
+                assert time.monotonic() < deadline, f"kernel {attempt}: the prompt never came"
+                time.sleep(0.1)
+            assert pending["request_id"] == reply["request_id"]
+            answer = {k: pending[k] for k in ("request_id", "prompt_id")}
+            status, _ = call(
+                server, "POST", f"/api/handoff/kernels/{kernel_id}/input", {**answer, "input": "x"}
+            )
+            assert status == 201
+            status, done = wait_for_result(server, kernel_id, reply["request_id"])
+            assert status == 200, done
+            assert json.loads(done["outputs"])[-1]["text"] == "got x\n"
+        finally:
+            call(server, "DELETE", f"/api/kernels/{kernel_id}")

@@ -191,11 +191,10 @@ export class NbmodelBackend implements IExecutionBackend {
     kernelId: string,
     submission: ISubmission
   ): Promise<IPendingInput | null> {
+    // Only the request id is read: any tab can ask with the id from the
+    // cell mark or the listing, not only the one that submitted.
     const pending = await readServerPrompt(this._serverSettings, kernelId);
-    if (
-      pending === null ||
-      pending.requestId !== (submission as INbmodelSubmission).requestId
-    ) {
+    if (pending === null || pending.requestId !== submission.requestId) {
       return null;
     }
     return {
@@ -218,7 +217,7 @@ export class NbmodelBackend implements IExecutionBackend {
       this._serverSettings,
       kernelId,
       {
-        requestId: (submission as INbmodelSubmission).requestId,
+        requestId: String(submission.requestId),
         promptId: pending.id,
         prompt: pending.prompt,
         password: pending.password

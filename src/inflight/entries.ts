@@ -69,6 +69,8 @@ export function deriveWithEffects(
     cells: CellsObserver;
     grace: number;
     sharing: INotebookRecord[];
+    /** Requests of the cell's kernel that wait on a stdin prompt. */
+    prompted?: ReadonlySet<string>;
   }
 ): IDerivation {
   const kernel = nb.kernelId !== null ? ctx.ledger.get(nb.kernelId) : undefined;
@@ -113,6 +115,15 @@ export function deriveWithEffects(
     hasKernel: nb.kernelId !== null,
     grace: ctx.grace
   });
+  if (
+    derived.state === 'running' &&
+    derived.requestId !== null &&
+    ctx.prompted?.has(derived.requestId)
+  ) {
+    // A prompt found for the request (any tab's run): the listing says
+    // only `running`.
+    derived.state = 'input';
+  }
   if (derived.settleOwn && own) {
     // The document showed its end before the executor reported it.
     own.finished = true;

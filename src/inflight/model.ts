@@ -276,6 +276,28 @@ export class InFlightModel implements IInFlightModel, IDisposable {
   }
 
   /**
+   * The requests of a kernel that wait on a stdin prompt now (found by
+   * `src/stdin/prompts.ts` for every running request, whoever submitted
+   * it): their cells show `input` instead of `running`.
+   */
+  applyPrompts(kernelId: string, requestIds: Iterable<string>): void {
+    const next = new Set(requestIds);
+    const previous = this._prompted.get(kernelId) ?? new Set<string>();
+    if (
+      next.size === previous.size &&
+      [...next].every(id => previous.has(id))
+    ) {
+      return;
+    }
+    if (next.size) {
+      this._prompted.set(kernelId, next);
+    } else {
+      this._prompted.delete(kernelId);
+    }
+    this._update(this._notebooksOn(kernelId), 'listing');
+  }
+
+  /**
    * Apply a change in one of this tab's submissions.
    */
   applySubmission(event: ISubmissionInput): void {
@@ -381,7 +403,9 @@ export class InFlightModel implements IInFlightModel, IDisposable {
       ledger: this._ledger,
       cells: this._cells,
       grace: this._grace,
-      sharing: this._sharing(nb)
+      sharing: this._sharing(nb),
+      prompted:
+        nb.kernelId !== null ? this._prompted.get(nb.kernelId) : undefined
     });
   }
 
@@ -435,6 +459,7 @@ export class InFlightModel implements IInFlightModel, IDisposable {
   private _grace: number;
   private _readMark: (cell: ISharedCodeCell) => ICellMark | null;
   private _notebooks = new Map<string, INotebookRecord>();
+  private _prompted = new Map<string, Set<string>>();
   private _isDisposed = false;
   private _changed = new Signal<this, IInFlightChange>(this);
   private _listingNeeded = new Signal<this, string>(this);

@@ -198,14 +198,19 @@ export interface IExecutionBackend {
   readCellMark?(cell: ISharedCodeCell): ICellMark | null;
   /** Remove the backend's mark (the user cleared a stale cell). */
   clearCellMark?(cell: ISharedCodeCell): void;
-  /** The stdin prompt a submission waits on, or `null`. */
+  /**
+   * The stdin prompt a submission waits on, or `null`. Any tab may ask:
+   * `submission` may be one this tab made, or `{requestId}` from the
+   * listing or the backend's cell mark (another tab's run).
+   */
   findInput?(
     kernelId: string,
     submission: ISubmission
   ): Promise<IPendingInput | null>;
   /**
    * Answer the stdin prompt `pending` (as `findInput` gave it) of a
-   * submission. The first answer wins; a later one resolves `late`.
+   * submission (`{requestId}` suffices, as for `findInput`). The first
+   * answer wins; a later one resolves `late`.
    */
   answerInput?(
     kernelId: string,
