@@ -154,6 +154,12 @@ test.describe('input() from any tab', () => {
       await expect(statusItem(p)).toHaveAttribute('data-input', '1');
       await expect(statusItem(p)).toContainText('waiting for input');
     }
+    // And the list of executions, in a browser that did not run the cell.
+    await statusItem(c).click();
+    const row = c.locator('.jp-handoff-InFlightPanel .jp-handoff-InFlightRow');
+    await expect(row).toHaveCount(1);
+    await expect(row).toHaveAttribute('data-state', 'input');
+    await expect(row).toHaveAttribute('title', /Waiting for input/);
     await answer(c, 0, 'Cy');
     for (const p of [page, b, c]) {
       await expectAnswered(p, 'hi Cy');
