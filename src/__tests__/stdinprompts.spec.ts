@@ -275,6 +275,25 @@ describe('PromptWatcher', () => {
     expect(watcher.prompts).toEqual([]);
   });
 
+  it('stands by while the page is hidden', async () => {
+    const server = fakeServer();
+    let hidden = true;
+    watcher = new PromptWatcher({
+      backend: () => server.backend,
+      minMs: 100,
+      maxMs: 1000,
+      standby: () => hidden
+    });
+    watcher.setRunning([running('r1')]);
+    server.ask('r1', 'p1');
+    await advance(3000);
+    expect(server.findInput).not.toHaveBeenCalled();
+    hidden = false;
+    await advance(1000);
+    expect(server.findInput).toHaveBeenCalled();
+    expect(watcher.prompts).toHaveLength(1);
+  });
+
   it('asks nothing of a backend that cannot answer prompts', async () => {
     const server = fakeServer();
     (server.backend as any).capabilities = {
@@ -378,6 +397,33 @@ describe('the in-flight model with prompts, in a tab that did not submit', () =>
     expect(server.findInput).toHaveBeenCalledTimes(calls);
 
     joined.dispose();
+    watcher.dispose();
+    model.dispose();
+  });
+
+  it('drops the prompt when the kernel restarts', async () => {
+    const server = fakeServer();
+    const nb = notebookWithCells(['a']);
+    const model = new InFlightModel({
+      readMark: NbmodelBackend.prototype.readCellMark
+    });
+    model.addNotebook(PATH, nb, KERNEL);
+    const watcher = new PromptWatcher({
+      backend: () => server.backend,
+      minMs: 100,
+      maxMs: 1000,
+      standby: 'never'
+    });
+    followModel(model, watcher);
+    model.setKernelStatus(KERNEL, 'busy');
+    serverStart(nb, 'a', 'r1');
+    server.ask('r1', 'p1');
+    await advance(200);
+    expect(watcher.prompts).toHaveLength(1);
+    // The document still says running: nobody wrote the end.
+    model.setKernelStatus(KERNEL, 'restarting');
+    expect(watcher.prompts).toEqual([]);
+    expect(model.counts(PATH).input).toBe(0);
     watcher.dispose();
     model.dispose();
   });
