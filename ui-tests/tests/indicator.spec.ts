@@ -111,11 +111,12 @@ async function openInTwoBrowsers(
     page: IJupyterLabPageFixture;
     tmpPath: string;
   },
-  name: string
+  name: string,
+  cells: string[] = SLEEP_CELLS
 ): Promise<{ path: string; b: IJupyterLabPageFixture }> {
   const { page, tmpPath } = fixtures;
   const path = `${tmpPath}/${name}`;
-  await fillNotebook(page, tmpPath, name, SLEEP_CELLS);
+  await fillNotebook(page, tmpPath, name, cells);
   const b = await secondBrowser(fixtures);
   await b.notebook.openByPath(path);
   await b.notebook.activate(name);
@@ -179,9 +180,13 @@ test.describe('two browsers on one notebook', () => {
     waitForApplication
   }) => {
     const name = 'interrupt.ipynb';
+    // The first cell outlasts any test step, so the interrupt always lands
+    // while it runs (with 2 s cells a loaded machine could finish it before
+    // the list was open, and the test would then check another state).
     const { b } = await openInTwoBrowsers(
       { page, browser, baseURL, tmpPath, waitForApplication },
-      name
+      name,
+      ['import time\ntime.sleep(300)\n0', ...SLEEP_CELLS.slice(1)]
     );
 
     await runAll(page);
