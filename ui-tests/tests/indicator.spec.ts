@@ -23,6 +23,13 @@ const SLEEP_CELLS = Array.from(
   (_, i) => `import time\ntime.sleep(2)\n${i}`
 );
 
+/** Cells that each run until the test creates their file `go-<i>`. */
+const GATED_CELLS = Array.from(
+  { length: 5 },
+  (_, i) =>
+    `import pathlib, time\nwhile not pathlib.Path('go-${i}').exists():\n    time.sleep(0.1)\n${i}`
+);
+
 /** The status bar item. */
 function statusItem(page: Page): Locator {
   return page.locator('.jp-handoff-StatusItem');
@@ -132,23 +139,31 @@ test.describe('two browsers on one notebook', () => {
     waitForApplication
   }) => {
     const name = 'progress.ipynb';
+    // Each cell waits for its own file: the test lets one cell end at a time,
+    // so every step is seen however slow the machine is.
     const { path, b } = await openInTwoBrowsers(
       { page, browser, baseURL, tmpPath, waitForApplication },
-      name
+      name,
+      GATED_CELLS
     );
+    const release = (on: IJupyterLabPageFixture, j: number) =>
+      on.contents.uploadContent('', 'text', `${tmpPath}/go-${j}`);
     await expectSettled(page, 5);
     await expectSettled(b, 5);
 
     await runAll(page);
     await expectProgress([page, b], 0, 5);
+    await release(page, 0);
     await expectProgress([page, b], 1, 5);
 
     // A leaves while cell 1 runs; B keeps following the server.
     const contextA = page.context();
     await page.close();
-    await expectProgress([b], 2, 5);
-    await expectProgress([b], 3, 5);
-    await expectProgress([b], 4, 5);
+    for (let k = 2; k < 5; k++) {
+      await release(b, k - 1);
+      await expectProgress([b], k, 5);
+    }
+    await release(b, 4);
     await waitForCount(b, 4);
     await expectSettled(b, 5);
 
