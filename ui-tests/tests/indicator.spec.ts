@@ -307,7 +307,8 @@ test('a tab reloaded mid-run shows what the server is doing, started before it o
     page,
     tmpPath,
     name,
-    Array.from({ length: 3 }, () => 'import time\ntime.sleep(4)')
+    // Gated, so the reload lands mid-run however long it takes.
+    GATED_CELLS.slice(0, 3)
   );
   await runAll(page);
   await expectProgress([page], 0, 3);
@@ -343,6 +344,9 @@ test('a tab reloaded mid-run shows what the server is doing, started before it o
     'title',
     /safe to close this tab/
   );
+  for (let j = 0; j < 3; j++) {
+    await page.contents.uploadContent('', 'text', `${tmpPath}/go-${j}`);
+  }
   await waitForCount(page, 2, 30000);
   await expectSettled(page, 3);
 });
