@@ -15,22 +15,6 @@ tabs at once:
   *next* prompt (``a = input(); b = input()``), and checking that the prompt
   is still pending before sending leaves that window open.
 
-A third problem loses the answer to an ``input()`` in the first cell run on
-a fresh kernel (about one time in three; in a tab too, when a notebook's
-first cell asks): nbmodel creates its kernel client on the kernel's first
-request and waits for it with jupyter_client's ``wait_for_ready``, which
-sends ``kernel_info`` again every second until the kernel answers. The
-answers to the extra requests stay unread in the client's shell channel.
-nbmodel's ``send_input`` sends nothing when a shell message is waiting (it
-takes it for the end of the run) but still clears the prompt: the answer
-is dropped, and the run waits forever. ``collect_kernel_info_replies``
-reads those extra answers as soon as the client is ready, before the first
-execute. In the same first request the prompt itself can be lost (about
-one time in six here): jupyter_client connects the stdin socket only
-inside ``execute_interactive``, right before it sends the code, and the
-kernel drops a prompt sent before that socket has connected. The same
-wrapper connects it when nbmodel creates the client.
-
 So this server part adds two routes next to nbmodel's:
 
 - ``GET /api/handoff/kernels/{k}/input``: the prompt the kernel waits on
@@ -48,9 +32,13 @@ import asyncio
 import json
 from collections import defaultdict
 from http import HTTPStatus
+from queue import Empty
 from typing import Any
 
 SUPPORTED = ("0.2.",)
+#: A kernel that answered one kernel_info request answers the others it
+#: got back to back: this long without one means there are no more.
+LEFTOVER_REPLY_QUIET = 0.5
 
 
 class Prompts:
@@ -90,91 +78,71 @@ class Prompts:
             return True
 
 
-#: How long to wait for the answer to a ``kernel_info`` sent again (s).
-LEFTOVER_TIMEOUT = 10.0
+def prepare_new_clients(stack_class: Any) -> None:
+    """Make nbmodel's new kernel clients fit for an ``input()`` in their first run.
 
+    nbmodel makes its client for a kernel on the kernel's first request and
+    waits for it with jupyter_client's ``wait_for_ready``. Two things then
+    break an ``input()`` in that first run (seen here in most runs on a
+    freshly started kernel):
 
-def _read_leftover_replies(client: Any, log: Any) -> None:
-    """Make ``client.wait_for_ready`` read every ``kernel_info`` reply it caused."""
-    original_wait = client.wait_for_ready
+    - The stdin channel is created lazily, just before the first execute
+      request is sent, so the prompt can reach the kernel's ROUTER socket
+      before the new stdin socket is known to it: the prompt is dropped and
+      the run waits forever. Creating the channel first starts its handshake
+      before the shell's kernel_info round trip.
+    - ``wait_for_ready`` asks for kernel_info once a second until one reply
+      comes, and leaves the replies to the other requests in the shell
+      channel. nbmodel's ``send_input`` takes any waiting shell message for
+      the end of the run and drops the answer. So the leftover replies are
+      read here, when there were extra requests.
+    """
+    original = stack_class._get_local_client
+    if getattr(original, "_handoff_prepared", False):
+        return
 
-    async def wait_for_ready(*args: Any, **kwargs: Any) -> None:
-        from jupyter_core.utils import ensure_async
-
-        sent: set[str] = set()
-        seen: set[str] = set()
-        kernel_info = client.kernel_info
-        get_msg = client.shell_channel.get_msg
-
-        def counted_kernel_info(*a: Any, **k: Any) -> str:
-            msg_id = kernel_info(*a, **k)
-            sent.add(msg_id)
-            return msg_id
-
-        async def counted_get_msg(*a: Any, **k: Any) -> dict:
-            msg = await ensure_async(get_msg(*a, **k))
-            seen.add((msg.get("parent_header") or {}).get("msg_id"))
-            return msg
-
-        client.kernel_info = counted_kernel_info
-        client.shell_channel.get_msg = counted_get_msg
-        try:
-            await original_wait(*args, **kwargs)
-        finally:
-            del client.kernel_info
-            del client.shell_channel.get_msg
-        # No execute was sent yet: every shell message now answers one of
-        # the kernel_info requests sent again while the kernel was starting.
-        while sent - seen:
-            try:
-                msg = await ensure_async(get_msg(timeout=LEFTOVER_TIMEOUT))
-            except Exception:
-                log.warning(
-                    "jupyterlab_handoff: %d kernel_info replies never came; an input() "
-                    "in the kernel's first run may not get its answer",
-                    len(sent - seen),
-                )
-                break
-            seen.add((msg.get("parent_header") or {}).get("msg_id"))
-
-    client.wait_for_ready = wait_for_ready
-
-
-def collect_kernel_info_replies(log: Any) -> bool:
-    """Wrap ``ExecutionStack._get_local_client`` so that a new client's
-    ``wait_for_ready`` leaves no reply in the shell channel, and its stdin
-    socket is connected before the first execute."""
-    try:
-        from jupyter_server_nbmodel.execution_stack import ExecutionStack
-    except ImportError:
-        return False
-    original = getattr(ExecutionStack, "_get_local_client", None)
-    if original is None:
-        log.warning(
-            "jupyterlab_handoff: nbmodel's client creation changed; the answer to an "
-            "input() in the first cell run on a kernel may be lost"
-        )
-        return False
-    if getattr(original, "__handoff_stdin__", False):
-        return True  # Already installed (the extension loaded twice).
-
-    def _get_local_client(self: Any, kernel_id: str) -> Any:
+    def get_local_client(self: Any, kernel_id: str) -> Any:
+        known = kernel_id in getattr(self, "_ExecutionStack__kernel_clients", {})
         client = original(self, kernel_id)
-        if not getattr(client, "_handoff_replies_read", False):
-            client._handoff_replies_read = True
-            _read_leftover_replies(client, log)
-            if getattr(client, "allow_stdin", False):
-                # jupyter_client creates (and connects) the stdin channel on
-                # first use: inside execute_interactive, right before the
-                # code is sent. Connect it now, while the client waits for
-                # the kernel.
-                client.stdin_channel  # noqa: B018
+        if not known:
+            _prepare(client)
         return client
 
-    _get_local_client.__handoff_stdin__ = True  # type: ignore[attr-defined]
-    _get_local_client.__wrapped__ = original  # type: ignore[attr-defined]
-    ExecutionStack._get_local_client = _get_local_client
-    return True
+    get_local_client._handoff_prepared = True  # type: ignore[attr-defined]
+    stack_class._get_local_client = get_local_client
+
+
+def _prepare(client: Any) -> None:
+    if client.allow_stdin:
+        client.stdin_channel  # creating the channel connects it
+    wait_for_ready = client.wait_for_ready
+    ask = client.kernel_info
+
+    async def wait_and_drain(timeout: float | None = None) -> None:
+        asked = 0
+
+        def counted() -> Any:
+            nonlocal asked
+            asked += 1
+            return ask()
+
+        client.kernel_info = counted
+        try:
+            await wait_for_ready(timeout)
+        finally:
+            client.kernel_info = ask
+        if asked < 2:
+            return
+        # Nothing else can be in the shell channel yet: nbmodel sends its
+        # first request after this returns. A kernel still starting may
+        # have missed some requests, so read until it goes quiet.
+        while True:
+            try:
+                await client.shell_channel.get_msg(timeout=LEFTOVER_REPLY_QUIET)
+            except Empty:
+                return
+
+    client.wait_for_ready = wait_and_drain
 
 
 def _find_stack(serverapp: Any) -> Any:
@@ -203,7 +171,9 @@ def install(serverapp: Any) -> None:
             version,
         )
         return
-    collect_kernel_info_replies(serverapp.log)
+    from jupyter_server_nbmodel.execution_stack import ExecutionStack
+
+    prepare_new_clients(ExecutionStack)
     prompts: dict[str, Prompts] = {}
 
     def get_prompts() -> Prompts | None:
