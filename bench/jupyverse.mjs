@@ -81,7 +81,7 @@ export class JupyverseServer {
   }
 
   alive() {
-    return !!this.process && this.process.exitCode === null;
+    return !!this.process && !this.gone;
   }
 
   async start() {
@@ -108,13 +108,19 @@ export class JupyverseServer {
       ],
       { cwd: this.notebooks, stdio: ['ignore', log, log] }
     );
-    this.exited = new Promise(resolve => this.process.once('exit', resolve));
+    this.gone = false;
+    this.exited = new Promise(resolve =>
+      this.process.once('exit', () => {
+        this.gone = true;
+        resolve();
+      })
+    );
     this.cookie = null;
     const deadline = Date.now() + 120000;
     for (;;) {
       if (!this.alive()) {
         throw new Fatal(
-          `jupyverse exited (${this.process.exitCode}); see ${this.work}/server.log`
+          `jupyverse exited (${this.process.exitCode ?? this.process.signalCode}); see ${this.work}/server.log`
         );
       }
       try {
@@ -147,6 +153,19 @@ export class JupyverseServer {
 
   async stop() {
     if (this.alive()) {
+      // jupyverse leaves its kernels running when it stops.
+      try {
+        for (const kernel of await this.json('GET', 'api/kernels')) {
+          await this.json(
+            'DELETE',
+            `api/kernels/${kernel.id}`,
+            undefined,
+            [204, 404]
+          );
+        }
+      } catch {
+        // stopping anyway
+      }
       this.process.kill('SIGTERM');
       const timer = setTimeout(() => this.process.kill('SIGKILL'), 10000);
       await this.exited;
@@ -263,7 +282,9 @@ export async function runJupyverseRound({
   try {
     const { tab, traffic } = await openLab(context, server, executor);
     const plugins = await checkPlugins(tab, executor, PLUGIN_SPEC);
-    const open = p => tab.evaluate(page.openNotebook, { path: p, timeout });
+    const guard = promise => guarded(server, promise, timeout);
+    const open = p =>
+      guard(tab.evaluate(page.openNotebook, { path: p, timeout }));
     const settled = (label, result) => {
       if (result.settled !== 'ok') {
         throw new Error(`${label}: the run command ended ${result.settled}`);
@@ -272,17 +293,21 @@ export async function runJupyverseRound({
     const steps = {
       latency: async () => {
         await open(nb('latency'));
-        const warm = await timed(tab, traffic, page.runOneCell, {
-          index: 0,
-          timeout
-        });
+        const warm = await guard(
+          timed(tab, traffic, page.runOneCell, {
+            index: 0,
+            timeout
+          })
+        );
         settled('latency warm-up', warm);
         record('latency-first', warm.ms);
         for (let i = 1; i <= sizes.latencyCells; i++) {
-          const result = await timed(tab, traffic, page.runOneCell, {
-            index: i,
-            timeout
-          });
+          const result = await guard(
+            timed(tab, traffic, page.runOneCell, {
+              index: i,
+              timeout
+            })
+          );
           settled(`latency cell ${i}`, result);
           record('latency', result.ms);
           await sleep(50);
@@ -293,10 +318,12 @@ export async function runJupyverseRound({
         await open(nb('run-all'));
         // jupyverse's own executor can run the cells out of order: time
         // until every cell has its count.
-        const all = await timed(tab, traffic, page.runAll, {
-          timeout,
-          every: true
-        });
+        const all = await guard(
+          timed(tab, traffic, page.runAll, {
+            timeout,
+            every: true
+          })
+        );
         settled('run-all', all);
         if (all.counted !== sizes.runAllCells) {
           throw new Error(
@@ -310,11 +337,13 @@ export async function runJupyverseRound({
       'first-output': async () => {
         await open(nb('first-output'));
         for (let i = 0; i < sizes.firstOutputCells; i++) {
-          const result = await timed(tab, traffic, page.firstOutput, {
-            index: i,
-            marker: `first-line-${i}`,
-            timeout
-          });
+          const result = await guard(
+            timed(tab, traffic, page.firstOutput, {
+              index: i,
+              marker: `first-line-${i}`,
+              timeout
+            })
+          );
           settled('first-output', result);
           record('first-output', result.ms);
         }
@@ -322,11 +351,13 @@ export async function runJupyverseRound({
       },
       flood: async () => {
         await open(nb('flood'));
-        const flood = await timed(tab, traffic, page.flood, {
-          lines: sizes.floodLines,
-          timeout,
-          tail: 500
-        });
+        const flood = await guard(
+          timed(tab, traffic, page.flood, {
+            lines: sizes.floodLines,
+            timeout,
+            tail: 500
+          })
+        );
         settled('flood', flood);
         if (!flood.exact) {
           throw new Error(
@@ -347,7 +378,8 @@ export async function runJupyverseRound({
           nb,
           sources,
           sizes,
-          timeout
+          timeout,
+          guard
         })
     };
     for (const name of scenarios) {
@@ -366,9 +398,11 @@ export async function runJupyverseRound({
         if (error instanceof Fatal) {
           throw error;
         }
-        const reason = server.alive()
-          ? firstLine(error)
-          : `the server died (${firstLine(error)})`;
+        const message = firstLine(error);
+        const reason =
+          server.alive() || message === 'the server died'
+            ? message
+            : `the server died (${message})`;
         unfinished[name] = reason;
         log(`${name} did not finish: ${reason}`);
         // Whatever still runs there is not waited on: a fresh kernel next.
@@ -409,11 +443,9 @@ export async function runJupyverseRound({
   } finally {
     await context.close();
     // No interrupt: with cells queued in a kernel it would kill jupyverse.
-    for (const session of sessions) {
-      await server
-        .json('DELETE', `api/sessions/${session.id}`, undefined, [204, 404])
-        .catch(() => undefined);
-    }
+    // Deleting a kernel also drops its sessions (deleting a session stops
+    // its kernel even when another session shares it, and then fails on
+    // that other session).
     for (const id of new Set(sessions.map(s => s.kernel.id))) {
       await server
         .json('DELETE', `api/kernels/${id}`, undefined, [204, 404])
@@ -436,17 +468,17 @@ async function reopenStep({
   nb,
   sources,
   sizes,
-  timeout
+  timeout,
+  guard
 }) {
   const { reopenCells: cells, reopenPending: pending } = sizes;
   const done = sources.reopenDone;
   const session = await server.session(nb('reopen'), null);
   const kernel = session.kernel.id;
   try {
-    const opened = await tab.evaluate(page.openNotebook, {
-      path: nb('reopen'),
-      timeout
-    });
+    const opened = await guard(
+      tab.evaluate(page.openNotebook, { path: nb('reopen'), timeout })
+    );
     await server.json(
       'POST',
       `api/handoff/kernels/${kernel}/execute`,
@@ -457,23 +489,27 @@ async function reopenStep({
       [202]
     );
     await waitForQueue(server, kernel, pending, timeout);
-    await tab.waitForFunction(
-      args => window.__benchReopenState(args).ready,
-      { cells, done, pending },
-      { timeout, polling: 100 }
+    await guard(
+      tab.waitForFunction(
+        args => window.__benchReopenState(args).ready,
+        { cells, done, pending },
+        { timeout, polling: 100 }
+      )
     );
     await tab.close();
-    const second = await openLab(context, server, executor);
+    const second = await guard(openLab(context, server, executor));
     await checkPlugins(second.tab, executor, PLUGIN_SPEC);
-    const reopened = await timed(second.tab, second.traffic, page.reopen, {
-      path: nb('reopen'),
-      cells,
-      done,
-      pending,
-      timeout,
-      indicator: executor === 'handoff',
-      indicatorTimeout: timeout
-    });
+    const reopened = await guard(
+      timed(second.tab, second.traffic, page.reopen, {
+        path: nb('reopen'),
+        cells,
+        done,
+        pending,
+        timeout,
+        indicator: executor === 'handoff',
+        indicatorTimeout: timeout
+      })
+    );
     // Still the same server state, or the figure is not what it claims.
     await waitForQueue(server, kernel, pending, 0);
     const t = second.traffic;
@@ -498,9 +534,6 @@ async function reopenStep({
     // itself has only the running cell, so nothing is aborted.
     await server
       .json('POST', `api/kernels/${kernel}/interrupt`, {}, [200, 204])
-      .catch(() => undefined);
-    await server
-      .json('DELETE', `api/sessions/${session.id}`, undefined, [204, 404])
       .catch(() => undefined);
     await server
       .json('DELETE', `api/kernels/${kernel}`, undefined, [204, 404])
@@ -529,6 +562,28 @@ async function waitForQueue(server, kernel, pending, timeout) {
     }
     await sleep(100);
   }
+}
+
+/**
+ * A wait in the page, bounded from here too: page-side waits have their own
+ * timeouts, but some (a document that never loads) have none, and a dead
+ * server is known at once.
+ */
+function guarded(server, promise, timeout) {
+  let timer;
+  const deadline = new Promise((resolve, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(new Error(`no answer from the page in ${timeout + 15000} ms`)),
+      timeout + 15000
+    );
+  });
+  const died = server.exited.then(() => {
+    throw new Error('the server died');
+  });
+  return Promise.race([promise, deadline, died]).finally(() =>
+    clearTimeout(timer)
+  );
 }
 
 function firstLine(error) {
