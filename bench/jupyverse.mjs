@@ -262,7 +262,13 @@ export async function runJupyverseRound({
   const samples = {};
   const record = (key, value) => (samples[key] ??= []).push(value);
   const unfinished = {};
-  const totals = { cellRuns: 0, ws: 0, executePosts: 0, handoffCells: 0 };
+  const totals = {
+    cellRuns: 0,
+    ws: 0,
+    executePosts: 0,
+    handoffCells: 0,
+    handoffPosts: 0
+  };
   const sessions = [];
   let kernelId = null;
   /** A session for the notebook, on the round's kernel (a fresh one after a failure). */
@@ -280,7 +286,16 @@ export async function runJupyverseRound({
     content: `(${page.installPageHelpers})();\nwindow.__benchReopenState = ${page.reopenState};`
   });
   try {
+    // The first scenario's kernel starts while the page loads.
+    const first = scenarios[0] === 'reopen' ? null : scenarios[0];
+    const firstSession = first
+      ? ensureSession(first).then(
+          () => null,
+          error => error
+        )
+      : Promise.resolve(null);
     const { tab, traffic } = await openLab(context, server, executor);
+    const firstError = await firstSession;
     const plugins = await checkPlugins(tab, executor, PLUGIN_SPEC);
     const guard = promise => guarded(server, promise, timeout);
     const open = p =>
@@ -346,6 +361,10 @@ export async function runJupyverseRound({
           );
           settled('first-output', result);
           record('first-output', result.ms);
+          // jupyter-collaboration's run command ends when its POST is
+          // answered: the next cell waits until this one has ended, so it
+          // is never queued in the kernel behind it.
+          await guard(tab.evaluate(page.cellCounted, { index: i, timeout }));
         }
         return sizes.firstOutputCells;
       },
@@ -390,7 +409,9 @@ export async function runJupyverseRound({
       const before = { ...traffic };
       let outcome;
       try {
-        if (name !== 'reopen') {
+        if (name === first && firstError) {
+          throw firstError;
+        } else if (name !== first && name !== 'reopen') {
           await ensureSession(name);
         }
         outcome = await steps[name]();
@@ -425,6 +446,7 @@ export async function runJupyverseRound({
         totals.ws += used.wsExecuteRequests;
         totals.executePosts += used.executePosts;
         totals.handoffCells += used.handoffCells;
+        totals.handoffPosts += used.handoffPosts;
         await tab.evaluate(page.closeCurrent);
       }
       log(`${name} done`);
@@ -604,7 +626,8 @@ export function summarizeJupyverseChecks(checks) {
       cell_runs: sum('cellRuns'),
       websocket_execute_requests: sum('ws'),
       jupyverse_execute_posts: sum('executePosts'),
-      handoff_cells_posted: sum('handoffCells')
+      handoff_cells_posted: sum('handoffCells'),
+      handoff_posts: sum('handoffPosts')
     };
   }
   return result;

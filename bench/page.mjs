@@ -265,6 +265,17 @@ export async function firstOutput({ index, marker, timeout }) {
   return { ms: t1 - t0, settled, t0Epoch: performance.timeOrigin + t0 };
 }
 
+/** Wait (untimed) until a cell of the current notebook shows its count. */
+export async function cellCounted({ index, timeout }) {
+  const bench = window.__bench;
+  const cell = window.jupyterapp.shell.currentWidget.content.widgets[index];
+  await bench.when(
+    () => bench.isCount(cell.node.querySelector('.jp-InputPrompt')),
+    timeout,
+    `count of cell ${index}`
+  );
+}
+
 /**
  * flood: time until the complete text is visible, and the long tasks from
  * the run command until the executor settled.

@@ -258,7 +258,7 @@ export function jupyverseMarkdown(jv, mdTable) {
         'cell runs',
         'ws execute_request',
         'POST jupyverse /execute',
-        'cells POSTed to our module'
+        'cells POSTed to our module (POSTs)'
       ],
       JV_EXECUTORS.map(e => [
         e,
@@ -266,7 +266,9 @@ export function jupyverseMarkdown(jv, mdTable) {
         String(checks[e].cell_runs),
         String(checks[e].websocket_execute_requests),
         String(checks[e].jupyverse_execute_posts),
-        String(checks[e].handoff_cells_posted)
+        checks[e].handoff_posts === undefined
+          ? String(checks[e].handoff_cells_posted)
+          : `${checks[e].handoff_cells_posted} (${checks[e].handoff_posts})`
       ])
     )
   );
