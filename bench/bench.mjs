@@ -18,14 +18,35 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  checkPlugins as checkPagePlugins,
+  checkSettled,
+  cpuProfiler,
+  medianOf,
+  noProfiler,
+  notebook,
+  openLab,
+  pipVersions,
+  scenarioSources,
+  sleep,
+  timed
+} from './harness.mjs';
+import {
+  JupyverseServer,
+  runJupyverseRound,
+  summarizeJupyverseChecks
+} from './jupyverse.mjs';
 import * as page from './page.mjs';
 import {
   prettierMarkdown,
   EXECUTORS,
   SCENARIOS,
+  formatMarkdown,
+  formatTable,
   summarize,
   validateResults
 } from './report.mjs';
+import { JV_EXECUTORS, summarizeJupyverse } from './report_jupyverse.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -43,7 +64,13 @@ function parseArgs(argv) {
     port: Number(process.env.BENCH_PORT || 20890),
     profile: process.env.BENCH_PROFILE || null,
     chromium: process.env.HANDOFF_CHROMIUM || '/usr/bin/chromium',
-    keepWork: !!process.env.BENCH_KEEP_WORK
+    keepWork: !!process.env.BENCH_KEEP_WORK,
+    servers: (process.env.BENCH_SERVERS || 'jupyter-server,jupyverse').split(
+      ','
+    ),
+    jupyversePort: process.env.BENCH_JUPYVERSE_PORT
+      ? Number(process.env.BENCH_JUPYVERSE_PORT)
+      : null
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -72,6 +99,12 @@ function parseArgs(argv) {
         break;
       case '--profile':
         options.profile = path.resolve(value());
+        break;
+      case '--servers':
+        options.servers = value().split(',');
+        break;
+      case '--jupyverse-port':
+        options.jupyversePort = Number(value());
         break;
       case '--record-timing':
         // Diagnostics: JupyterLab's recordTiming, so cells carry the
@@ -103,6 +136,30 @@ function parseArgs(argv) {
     reopenCells: env('BENCH_REOPEN_CELLS', full ? 50 : 6),
     reopenPending: env('BENCH_REOPEN_PENDING', full ? 5 : 2)
   };
+  options.jupyversePort ??= options.port + 1;
+  options.jupyverseScenarios = (
+    process.env.BENCH_JUPYVERSE_SCENARIOS ??
+    (full ? SCENARIOS.join(',') : 'latency')
+  ).split(',');
+  // Order as in SCENARIOS (reopen closes the round's first tab: last).
+  options.jupyverseScenarios = SCENARIOS.filter(s =>
+    options.jupyverseScenarios.includes(s)
+  );
+  options.jupyverseTimeout =
+    env('BENCH_JUPYVERSE_TIMEOUT', full ? 60 : 30) * 1000;
+  for (const name of options.servers) {
+    if (!['jupyter-server', 'jupyverse'].includes(name)) {
+      throw new Error(`unknown server ${name} (jupyter-server, jupyverse)`);
+    }
+  }
+  if (
+    options.servers.includes('jupyverse') &&
+    !options.jupyverseScenarios.length
+  ) {
+    throw new Error(
+      `BENCH_JUPYVERSE_SCENARIOS names no scenario of ${SCENARIOS}`
+    );
+  }
   options.out =
     options.out ??
     path.join(here, full ? 'results.json' : 'smoke-results.json');
@@ -225,6 +282,11 @@ class Server {
     }
   }
 
+  /** JupyterLab for one executor (the config's page_config_hook reads it). */
+  labUrl(executor, workspace) {
+    return `${this.base}/lab/workspaces/bench-${workspace}?bench-executor=${executor}&token=${this.token}`;
+  }
+
   api(method, route, body) {
     return fetch(`${this.base}/${route}`, {
       method,
@@ -268,29 +330,6 @@ class Server {
   }
 }
 
-function notebook(sources) {
-  return {
-    cells: sources.map((source, index) => ({
-      cell_type: 'code',
-      id: `cell-${index}`,
-      metadata: {},
-      source,
-      outputs: [],
-      execution_count: null
-    })),
-    metadata: {
-      kernelspec: {
-        display_name: 'Python 3 (ipykernel)',
-        language: 'python',
-        name: 'python3'
-      },
-      language_info: { name: 'python' }
-    },
-    nbformat: 4,
-    nbformat_minor: 5
-  };
-}
-
 // ---------------------------------------------------------------- machine
 
 function versions() {
@@ -306,21 +345,10 @@ function versions() {
     'jupyter_client',
     'tornado'
   ];
-  const listed = JSON.parse(
-    execFileSync(
-      path.join(venvBin, 'python'),
-      ['-m', 'pip', 'list', '--format', 'json', '--disable-pip-version-check'],
-      { encoding: 'utf8' }
-    )
-  );
-  const byName = new Map(
-    listed.map(p => [p.name.toLowerCase().replace(/-/g, '_'), p.version])
-  );
-  const result = {};
-  for (const name of wanted) {
-    result[name] = byName.get(name) ?? null;
-  }
-  result.jupyterlab_handoff = byName.get('jupyterlab_handoff') ?? null;
+  const result = pipVersions(path.join(venvBin, 'python'), [
+    ...wanted,
+    'jupyterlab_handoff'
+  ]);
   result.python = execFileSync(
     path.join(venvBin, 'python'),
     ['-c', 'import platform; print(platform.python_version())'],
@@ -348,134 +376,19 @@ const PLUGINS = {
     '@datalayer/jupyter-server-nbmodel:notebook-cell-executor',
   handoff: '@jupyterlab-handoff/extension:executor'
 };
-const OTHER_EXECUTORS = [
-  '@jupyter/docprovider-extension:notebook-cell-executor',
-  '@datalayer/jupyter-server-nbmodel:notebook-execution-restorer'
-];
+const NBMODEL_RESTORER =
+  '@datalayer/jupyter-server-nbmodel:notebook-execution-restorer';
+const PLUGIN_SPEC = {
+  plugins: PLUGINS,
+  others: [
+    '@jupyter/docprovider-extension:notebook-cell-executor',
+    NBMODEL_RESTORER
+  ],
+  alsoRegistered: { 'nbmodel-frontend': [NBMODEL_RESTORER] }
+};
 
-/** Count what each executor sends, so the configuration can be asserted. */
-function recordTraffic(target) {
-  const traffic = {
-    executePosts: 0,
-    executeListings: 0,
-    requestPolls: 0,
-    wsExecuteRequests: 0,
-    yjsFrames: 0,
-    yjsBytes: 0,
-    yjsFramesSent: 0
-  };
-  // Wall-clock times of each POST /execute: sent, and its 202 received.
-  const posts = [];
-  Object.defineProperty(traffic, 'posts', { value: posts, enumerable: false });
-  target.on('requestfinished', request => {
-    if (
-      request.method() === 'POST' &&
-      /\/api\/kernels\/[^/]+\/execute$/.test(new URL(request.url()).pathname)
-    ) {
-      const timing = request.timing();
-      posts.push({
-        sent: timing.startTime,
-        answered: timing.startTime + timing.responseEnd
-      });
-    }
-  });
-  target.on('request', request => {
-    const { pathname } = new URL(request.url());
-    if (/\/api\/kernels\/[^/]+\/execute$/.test(pathname)) {
-      if (request.method() === 'POST') {
-        traffic.executePosts++;
-      } else {
-        traffic.executeListings++;
-      }
-    } else if (/\/api\/kernels\/[^/]+\/requests\//.test(pathname)) {
-      traffic.requestPolls++;
-    }
-  });
-  target.on('websocket', socket => {
-    if (/\/api\/kernels\//.test(socket.url())) {
-      socket.on('framesent', frame => {
-        const payload =
-          typeof frame.payload === 'string'
-            ? frame.payload
-            : frame.payload.toString('latin1');
-        if (payload.includes('"msg_type":"execute_request"')) {
-          traffic.wsExecuteRequests++;
-        }
-      });
-    } else if (/\/api\/collaboration\/room\//.test(socket.url())) {
-      socket.on('framereceived', frame => {
-        traffic.yjsFrames++;
-        traffic.yjsBytes += frame.payload.length;
-      });
-      socket.on('framesent', () => {
-        traffic.yjsFramesSent++;
-      });
-    }
-  });
-  return traffic;
-}
-
-function delta(after, before) {
-  const result = {};
-  for (const key of Object.keys(after)) {
-    result[key] = after[key] - (before[key] ?? 0);
-  }
-  return result;
-}
-
-let workspaceCounter = 0;
-
-async function openLab(context, server, executor) {
-  const tab = await context.newPage();
-  const traffic = recordTraffic(tab);
-  tab.on('pageerror', error =>
-    console.warn(`  [${executor}] page error: ${error.message}`)
-  );
-  const workspace = `bench-${process.pid}-${++workspaceCounter}`;
-  await tab.goto(
-    `${server.base}/lab/workspaces/${workspace}?bench-executor=${executor}&token=${server.token}`
-  );
-  await tab.waitForFunction(() => !!window.jupyterapp, null, {
-    timeout: 120000
-  });
-  await tab.evaluate(() => window.jupyterapp.restored);
-  return { tab, traffic };
-}
-
-/**
- * Assert that the page runs cells with the intended executor: the page
- * config is the one asked for, the intended plugin is active and no other
- * executor plugin is even registered.
- */
-async function checkPlugins(tab, executor) {
-  const ids = [...Object.values(PLUGINS), ...OTHER_EXECUTORS];
-  const info = await tab.evaluate(page.pageExecutorInfo, ids);
-  const problems = [];
-  if (info.benchExecutor !== executor) {
-    problems.push(`page config is for ${info.benchExecutor}`);
-  }
-  for (const id of ids) {
-    const want = id === PLUGINS[executor];
-    const restorer =
-      executor === 'nbmodel-frontend' &&
-      id === '@datalayer/jupyter-server-nbmodel:notebook-execution-restorer';
-    const { registered, activated } = info.plugins[id];
-    if (want && !activated) {
-      problems.push(`${id} not activated`);
-    }
-    if (!want && !restorer && registered) {
-      problems.push(`${id} registered`);
-    }
-    if (restorer && !registered) {
-      problems.push(`${id} not registered`);
-    }
-  }
-  if (problems.length) {
-    throw new Error(
-      `executor configuration "${executor}" is wrong: ${problems.join('; ')}`
-    );
-  }
-  return info;
+function checkPlugins(tab, executor) {
+  return checkPagePlugins(tab, executor, PLUGIN_SPEC);
 }
 
 /**
@@ -520,20 +433,6 @@ function checkTraffic(executor, traffic, cellRuns) {
 
 const CELL_TIMEOUT = 60000;
 
-async function timed(tab, traffic, fn, args) {
-  const before = { ...traffic };
-  const result = await tab.evaluate(fn, args);
-  return { ...result, traffic: delta(traffic, before) };
-}
-
-function checkSettled(label, result) {
-  if (result.settled !== 'ok') {
-    throw new Error(
-      `${label}: the run command did not end well (${result.settled})`
-    );
-  }
-}
-
 /**
  * One round of every scenario with one executor, in a fresh browser context.
  */
@@ -542,29 +441,12 @@ async function runRound({ browser, server, executor, round, options, log }) {
   const dir = `r${round}-${executor}`;
   await server.mkdir(dir);
   const nb = name => `${dir}/${name}.ipynb`;
-  const latencySources = ['x = 0', ...Array(sizes.latencyCells).fill('x = 1')];
-  const runAllSources = Array.from(
-    { length: sizes.runAllCells },
-    (_, i) => `y = ${i}`
-  );
-  const firstSources = Array.from(
-    { length: sizes.firstOutputCells },
-    (_, i) =>
-      `import time\nprint('first-line-${i}', flush=True)\ntime.sleep(${sizes.firstOutputSleep})\nprint('second-line-${i}')`
-  );
-  const floodSources = [
-    `for i in range(${sizes.floodLines}):\n    print(f'line {i}')`
-  ];
-  const done = sizes.reopenCells - sizes.reopenPending;
-  const reopenSources = Array.from({ length: sizes.reopenCells }, (_, i) =>
-    i === done
-      ? `import time\nprint('running', flush=True)\ntime.sleep(3600)`
-      : `print('out ${i}')`
-  );
-  await server.writeNotebook(nb('latency'), latencySources);
-  await server.writeNotebook(nb('run-all'), runAllSources);
-  await server.writeNotebook(nb('first-output'), firstSources);
-  await server.writeNotebook(nb('flood'), floodSources);
+  const sources = scenarioSources(sizes);
+  const done = sources.reopenDone;
+  const reopenSources = sources.reopen;
+  for (const name of ['latency', 'run-all', 'first-output', 'flood']) {
+    await server.writeNotebook(nb(name), sources[name]);
+  }
   await server.writeNotebook(nb('reopen'), reopenSources);
 
   // One kernel for the four scenarios run in this page, one for reopen,
@@ -855,41 +737,16 @@ function recordRunAllTimeline(all, traffic, record) {
   }
 }
 
-function medianOf(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
-const noProfiler = { start: async () => {}, stop: async () => {} };
-
-/** Sampling CPU profiles of one page (DevTools' .cpuprofile format). */
-async function cpuProfiler(tab, dir, fileName) {
-  fs.mkdirSync(dir, { recursive: true });
-  const cdp = await tab.context().newCDPSession(tab);
-  await cdp.send('Profiler.enable');
-  await cdp.send('Profiler.setSamplingInterval', { interval: 250 });
-  return {
-    start: () => cdp.send('Profiler.start'),
-    stop: async name => {
-      const { profile } = await cdp.send('Profiler.stop');
-      fs.writeFileSync(
-        path.join(dir, `${fileName(name)}.cpuprofile`),
-        JSON.stringify(profile)
-      );
-    }
-  };
-}
-
-function sleep(ms) {
-  return new Promise(resolve => setTimeout(resolve, ms));
-}
-
 // ---------------------------------------------------------------- main
 
 async function main() {
   const options = parseArgs(process.argv.slice(2));
   const started = Date.now();
-  const server = new Server(options);
+  const withServer = options.servers.includes('jupyter-server');
+  const server = withServer ? new Server(options) : null;
+  const jupyverse = options.servers.includes('jupyverse')
+    ? new JupyverseServer({ root, here, port: options.jupyversePort })
+    : null;
   const say = message =>
     console.log(
       `[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}`
@@ -897,17 +754,29 @@ async function main() {
   let browser = null;
   const cleanup = async () => {
     await browser?.close().catch(() => undefined);
-    await server.stop();
+    await Promise.all([server?.stop(), jupyverse?.stop()]);
     if (!options.keepWork) {
-      fs.rmSync(server.work, { recursive: true, force: true });
+      for (const s of [server, jupyverse]) {
+        if (s) {
+          fs.rmSync(s.work, { recursive: true, force: true });
+        }
+      }
     }
   };
   process.once('SIGINT', () => {
     void cleanup().then(() => process.exit(130));
   });
   try {
-    say(`starting jupyter lab on port ${options.port} (${server.work})`);
-    await server.start();
+    // Both servers start at once (they idle while the other is measured).
+    if (server) {
+      say(`starting jupyter lab on port ${options.port} (${server.work})`);
+    }
+    if (jupyverse) {
+      say(
+        `starting jupyverse on port ${options.jupyversePort} (${jupyverse.work})`
+      );
+    }
+    await Promise.all([server?.start(), jupyverse?.start()]);
     browser = await chromium.launch({
       executablePath: options.chromium,
       headless: true,
@@ -929,13 +798,17 @@ async function main() {
       date: new Date().toISOString(),
       runs: options.rounds,
       order: 'rounds of stock, nbmodel-frontend, handoff (A B C A B C ...)',
+      servers: options.servers,
       smoke: options.smoke,
       sizes: options.sizes
     };
     const samples = Object.fromEntries(EXECUTORS.map(e => [e, {}]));
+    const jvSamples = Object.fromEntries(JV_EXECUTORS.map(e => [e, {}]));
+    const jvUnfinished = Object.fromEntries(JV_EXECUTORS.map(e => [e, {}]));
     const checks = [];
+    const jvChecks = [];
     for (let round = 1; round <= options.rounds; round++) {
-      for (const executor of EXECUTORS) {
+      for (const executor of server ? EXECUTORS : []) {
         say(`round ${round}/${options.rounds}: ${executor}`);
         const result = await runRound({
           browser,
@@ -950,26 +823,63 @@ async function main() {
         }
         checks.push(result.check);
       }
+      for (const executor of jupyverse ? JV_EXECUTORS : []) {
+        if (!jupyverse.alive()) {
+          say('jupyverse died: starting it again');
+          await jupyverse.start();
+        }
+        say(`round ${round}/${options.rounds}: jupyverse ${executor}`);
+        const result = await runJupyverseRound({
+          browser,
+          server: jupyverse,
+          executor,
+          round,
+          options,
+          log: message => say(`  jupyverse ${executor}: ${message}`)
+        });
+        for (const [key, values] of Object.entries(result.samples)) {
+          (jvSamples[executor][key] ??= []).push(...values);
+        }
+        for (const [scenario, reason] of Object.entries(result.unfinished)) {
+          (jvUnfinished[executor][scenario] ??= []).push(reason);
+        }
+        jvChecks.push(result.check);
+      }
     }
     machine.load_average_end = os.loadavg().map(x => Math.round(x * 100) / 100);
     machine.duration_s = Math.round((Date.now() - started) / 1000);
-    machine.executor_checks = summarizeChecks(checks);
-    const results = summarize(machine, samples);
-    const problems = validateResults(results, {
-      executors: EXECUTORS,
-      scenarios: SCENARIOS
-    });
+    const results = server
+      ? summarize(
+          { ...machine, executor_checks: summarizeChecks(checks) },
+          samples
+        )
+      : { machine, scenarios: null };
+    if (jupyverse) {
+      results.jupyverse = summarizeJupyverse({
+        machine: {
+          versions: jupyverse.versions(),
+          runs: options.rounds,
+          scenarios: options.jupyverseScenarios,
+          timeout_ms: options.jupyverseTimeout,
+          server_starts: jupyverse.starts,
+          executor_checks: summarizeJupyverseChecks(jvChecks)
+        },
+        scenarios: options.jupyverseScenarios,
+        samples: jvSamples,
+        unfinished: jvUnfinished
+      });
+    }
+    const problems = validateResults(results);
     if (problems.length) {
       throw new Error(`results are malformed:\n  ${problems.join('\n  ')}`);
     }
     fs.mkdirSync(path.dirname(options.out), { recursive: true });
     fs.writeFileSync(options.out, JSON.stringify(results, null, 2) + '\n');
-    const { table, markdown } = await import('./report.mjs').then(m => ({
-      table: m.formatTable(results),
-      markdown: m.formatMarkdown(results)
-    }));
-    fs.writeFileSync(options.summary, await prettierMarkdown(markdown));
-    console.log('\n' + table);
+    fs.writeFileSync(
+      options.summary,
+      await prettierMarkdown(formatMarkdown(results))
+    );
+    console.log('\n' + formatTable(results));
     say(
       `wrote ${path.relative(process.cwd(), options.out)} and ${path.relative(process.cwd(), options.summary)}`
     );

@@ -201,24 +201,27 @@ export async function runOneCell({ index, timeout }) {
   };
 }
 
-/** run-all: Run All; time until the last cell's count is shown. */
-export async function runAll({ timeout }) {
+/**
+ * run-all: Run All; time until the last cell's count is shown, or with
+ * `every`, until every cell's is (where cells may end out of order).
+ */
+export async function runAll({ timeout, every = false }) {
   const bench = window.__bench;
   const app = window.jupyterapp;
   const notebook = app.shell.currentWidget.content;
   notebook.activeCellIndex = 0;
   const cells = notebook.widgets;
   const last = cells[cells.length - 1];
-  const shown = bench.when(
-    () => bench.isCount(last.node.querySelector('.jp-InputPrompt')),
-    timeout,
-    'count of the last cell'
-  );
+  const counted = cell =>
+    bench.isCount(cell.node.querySelector('.jp-InputPrompt'));
+  const shown = every
+    ? bench.when(() => cells.every(counted), timeout, 'count of every cell')
+    : bench.when(() => counted(last), timeout, 'count of the last cell');
   const t0 = performance.now();
   const done = app.commands.execute('notebook:run-all-cells');
   const t1 = await shown;
   const settled = await bench.settle(done, timeout);
-  const counted = cells.filter(
+  const countedCells = cells.filter(
     cell =>
       cell.model.executionCount !== null &&
       cell.model.executionState !== 'running'
@@ -234,7 +237,7 @@ export async function runAll({ timeout }) {
   return {
     ms: t1 - t0,
     settled,
-    counted,
+    counted: countedCells,
     cells: cells.length,
     t0Epoch: performance.timeOrigin + t0,
     kernel
@@ -260,6 +263,17 @@ export async function firstOutput({ index, marker, timeout }) {
   const t1 = await shown;
   const settled = await bench.settle(done, timeout);
   return { ms: t1 - t0, settled, t0Epoch: performance.timeOrigin + t0 };
+}
+
+/** Wait (untimed) until a cell of the current notebook shows its count. */
+export async function cellCounted({ index, timeout }) {
+  const bench = window.__bench;
+  const cell = window.jupyterapp.shell.currentWidget.content.widgets[index];
+  await bench.when(
+    () => bench.isCount(cell.node.querySelector('.jp-InputPrompt')),
+    timeout,
+    `count of cell ${index}`
+  );
 }
 
 /**

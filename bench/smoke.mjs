@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * Smoke test of the benchmark harness, run by scripts/test.sh: one short
- * iteration of every scenario with every executor, written to a temporary
+ * iteration of every scenario with every executor on jupyter-server, and of
+ * one scenario (latency) with every executor on jupyverse, written to a temporary
  * directory (never over bench/results.json), then a check that the results
  * file is well formed. No timing is asserted.
  *
@@ -17,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EXECUTORS, SCENARIOS, validateResults } from './report.mjs';
+import { JV_EXECUTORS } from './report_jupyverse.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -63,6 +65,28 @@ if (results) {
       problems.push(`the markdown summary does not mention ${word}`);
     }
   }
+  // jupyverse: one scenario, every column; ours and stock must finish
+  // (jupyverse's own executor may not: it can lose a cell).
+  const jv = results.jupyverse;
+  if (!jv) {
+    problems.push('no jupyverse results');
+  } else {
+    for (const scenario of Object.keys(jv.scenarios ?? {})) {
+      for (const executor of ['stock', 'handoff']) {
+        const entry = jv.scenarios[scenario][executor];
+        if (entry?.did_not_finish) {
+          problems.push(
+            `jupyverse ${scenario}, ${executor} did not finish: ${entry.did_not_finish_reasons}`
+          );
+        }
+      }
+    }
+    for (const word of ['## jupyverse', ...JV_EXECUTORS]) {
+      if (!markdown.includes(word)) {
+        problems.push(`the markdown summary does not mention ${word}`);
+      }
+    }
+  }
   // The check itself must be able to fail: a broken copy must be rejected.
   const broken = structuredClone(results);
   delete broken.scenarios.flood.handoff;
@@ -70,6 +94,17 @@ if (results) {
   broken.scenarios['run-all']['nbmodel-frontend'].runs = 0;
   if (validateResults(broken).length < 3) {
     problems.push('validateResults accepts a malformed results file');
+  }
+  if (jv) {
+    const brokenJv = structuredClone(results);
+    const [scenario] = Object.keys(brokenJv.jupyverse.scenarios);
+    delete brokenJv.jupyverse.scenarios[scenario].handoff;
+    // A column with no figure must say why.
+    const stock = brokenJv.jupyverse.scenarios[scenario].stock;
+    Object.assign(stock, { runs: 0, median_ms: null, did_not_finish: 0 });
+    if (validateResults(brokenJv).length < 2) {
+      problems.push('validateResults accepts malformed jupyverse results');
+    }
   }
 }
 
