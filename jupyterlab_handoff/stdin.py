@@ -32,9 +32,13 @@ import asyncio
 import json
 from collections import defaultdict
 from http import HTTPStatus
+from queue import Empty
 from typing import Any
 
 SUPPORTED = ("0.2.",)
+#: A kernel that answered one kernel_info request answers the others it
+#: got back to back: this long without one means there are no more.
+LEFTOVER_REPLY_QUIET = 0.5
 
 
 class Prompts:
@@ -74,6 +78,73 @@ class Prompts:
             return True
 
 
+def prepare_new_clients(stack_class: Any) -> None:
+    """Make nbmodel's new kernel clients fit for an ``input()`` in their first run.
+
+    nbmodel makes its client for a kernel on the kernel's first request and
+    waits for it with jupyter_client's ``wait_for_ready``. Two things then
+    break an ``input()`` in that first run (seen here in most runs on a
+    freshly started kernel):
+
+    - The stdin channel is created lazily, just before the first execute
+      request is sent, so the prompt can reach the kernel's ROUTER socket
+      before the new stdin socket is known to it: the prompt is dropped and
+      the run waits forever. Creating the channel first starts its handshake
+      before the shell's kernel_info round trip.
+    - ``wait_for_ready`` asks for kernel_info once a second until one reply
+      comes, and leaves the replies to the other requests in the shell
+      channel. nbmodel's ``send_input`` takes any waiting shell message for
+      the end of the run and drops the answer. So the leftover replies are
+      read here, when there were extra requests.
+    """
+    original = stack_class._get_local_client
+    if getattr(original, "_handoff_prepared", False):
+        return
+
+    def get_local_client(self: Any, kernel_id: str) -> Any:
+        known = kernel_id in getattr(self, "_ExecutionStack__kernel_clients", {})
+        client = original(self, kernel_id)
+        if not known:
+            _prepare(client)
+        return client
+
+    get_local_client._handoff_prepared = True  # type: ignore[attr-defined]
+    stack_class._get_local_client = get_local_client
+
+
+def _prepare(client: Any) -> None:
+    if client.allow_stdin:
+        client.stdin_channel  # creating the channel connects it
+    wait_for_ready = client.wait_for_ready
+    ask = client.kernel_info
+
+    async def wait_and_drain(timeout: float | None = None) -> None:
+        asked = 0
+
+        def counted() -> Any:
+            nonlocal asked
+            asked += 1
+            return ask()
+
+        client.kernel_info = counted
+        try:
+            await wait_for_ready(timeout)
+        finally:
+            client.kernel_info = ask
+        if asked < 2:
+            return
+        # Nothing else can be in the shell channel yet: nbmodel sends its
+        # first request after this returns. A kernel still starting may
+        # have missed some requests, so read until it goes quiet.
+        while True:
+            try:
+                await client.shell_channel.get_msg(timeout=LEFTOVER_REPLY_QUIET)
+            except Empty:
+                return
+
+    client.wait_for_ready = wait_and_drain
+
+
 def _find_stack(serverapp: Any) -> Any:
     for extension in serverapp.extension_manager.extension_apps.get("jupyter_server_nbmodel", ()):
         stack = getattr(extension, "_Extension__execution_stack", None)
@@ -100,6 +171,9 @@ def install(serverapp: Any) -> None:
             version,
         )
         return
+    from jupyter_server_nbmodel.execution_stack import ExecutionStack
+
+    prepare_new_clients(ExecutionStack)
     prompts: dict[str, Prompts] = {}
 
     def get_prompts() -> Prompts | None:

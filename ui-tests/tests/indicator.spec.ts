@@ -23,6 +23,13 @@ const SLEEP_CELLS = Array.from(
   (_, i) => `import time\ntime.sleep(2)\n${i}`
 );
 
+/** Cells that each run until the test creates their file `go-<i>`. */
+const GATED_CELLS = Array.from(
+  { length: 5 },
+  (_, i) =>
+    `import pathlib, time\nwhile not pathlib.Path('go-${i}').exists():\n    time.sleep(0.1)\n${i}`
+);
+
 /** The status bar item. */
 function statusItem(page: Page): Locator {
   return page.locator('.jp-handoff-StatusItem');
@@ -111,11 +118,12 @@ async function openInTwoBrowsers(
     page: IJupyterLabPageFixture;
     tmpPath: string;
   },
-  name: string
+  name: string,
+  cells: string[] = SLEEP_CELLS
 ): Promise<{ path: string; b: IJupyterLabPageFixture }> {
   const { page, tmpPath } = fixtures;
   const path = `${tmpPath}/${name}`;
-  await fillNotebook(page, tmpPath, name, SLEEP_CELLS);
+  await fillNotebook(page, tmpPath, name, cells);
   const b = await secondBrowser(fixtures);
   await b.notebook.openByPath(path);
   await b.notebook.activate(name);
@@ -131,23 +139,31 @@ test.describe('two browsers on one notebook', () => {
     waitForApplication
   }) => {
     const name = 'progress.ipynb';
+    // Each cell waits for its own file: the test lets one cell end at a time,
+    // so every step is seen however slow the machine is.
     const { path, b } = await openInTwoBrowsers(
       { page, browser, baseURL, tmpPath, waitForApplication },
-      name
+      name,
+      GATED_CELLS
     );
+    const release = (on: IJupyterLabPageFixture, j: number) =>
+      on.contents.uploadContent('', 'text', `${tmpPath}/go-${j}`);
     await expectSettled(page, 5);
     await expectSettled(b, 5);
 
     await runAll(page);
     await expectProgress([page, b], 0, 5);
+    await release(page, 0);
     await expectProgress([page, b], 1, 5);
 
     // A leaves while cell 1 runs; B keeps following the server.
     const contextA = page.context();
     await page.close();
-    await expectProgress([b], 2, 5);
-    await expectProgress([b], 3, 5);
-    await expectProgress([b], 4, 5);
+    for (let k = 2; k < 5; k++) {
+      await release(b, k - 1);
+      await expectProgress([b], k, 5);
+    }
+    await release(b, 4);
     await waitForCount(b, 4);
     await expectSettled(b, 5);
 
@@ -179,9 +195,13 @@ test.describe('two browsers on one notebook', () => {
     waitForApplication
   }) => {
     const name = 'interrupt.ipynb';
+    // The first cell outlasts any test step, so the interrupt always lands
+    // while it runs (with 2 s cells a loaded machine could finish it before
+    // the list was open, and the test would then check another state).
     const { b } = await openInTwoBrowsers(
       { page, browser, baseURL, tmpPath, waitForApplication },
-      name
+      name,
+      ['import time\ntime.sleep(300)\n0', ...SLEEP_CELLS.slice(1)]
     );
 
     await runAll(page);
@@ -287,7 +307,8 @@ test('a tab reloaded mid-run shows what the server is doing, started before it o
     page,
     tmpPath,
     name,
-    Array.from({ length: 3 }, () => 'import time\ntime.sleep(4)')
+    // Gated, so the reload lands mid-run however long it takes.
+    GATED_CELLS.slice(0, 3)
   );
   await runAll(page);
   await expectProgress([page], 0, 3);
@@ -323,6 +344,9 @@ test('a tab reloaded mid-run shows what the server is doing, started before it o
     'title',
     /safe to close this tab/
   );
+  for (let j = 0; j < 3; j++) {
+    await page.contents.uploadContent('', 'text', `${tmpPath}/go-${j}`);
+  }
   await waitForCount(page, 2, 30000);
   await expectSettled(page, 3);
 });
