@@ -11,6 +11,7 @@ import { executorPlugin } from './plugins/executor';
 import { inFlightPlugin } from './plugins/inflight';
 import { inFlightPanelPlugin } from './plugins/inflightpanel';
 import { listStreamsPlugin } from './plugins/liststreams';
+import { notifyPlugin } from './plugins/notify';
 import { renderCoalescingPlugin } from './plugins/rendercoalescing';
 import {
   backendRegistryPlugin,
@@ -34,6 +35,7 @@ const plugins: JupyterFrontEndPlugin<any>[] = [
   cellBadgesPlugin,
   stdinPlugin,
   whileAwayPlugin,
+  notifyPlugin,
   renderCoalescingPlugin,
   listStreamsPlugin,
   commandsPlugin

@@ -50,7 +50,15 @@ function setup() {
     maxMs: 20,
     standby: 'never'
   });
-  const kernel = { id: 'k1', status: 'idle', connectionStatus: 'connected' };
+  const kernel = {
+    id: 'k1',
+    clientId: 'tab-session',
+    status: 'idle',
+    connectionStatus: 'connected',
+    iopubMessage: new Signal<any, any>({}),
+    connectionStatusChanged: new Signal<any, string>({}),
+    statusChanged: new Signal<any, string>({})
+  };
   const session = {
     session: { kernel },
     kernelChanged: new Signal<any, any>({}),
@@ -87,7 +95,8 @@ function setup() {
     poller,
     tracker,
     commands: { commandExecuted: new Signal<any, any>({}) } as any,
-    activate: () => undefined
+    activate: () => undefined,
+    readKernelState: async () => 'idle'
   });
   const decide = (decision: BackendDecision) => {
     backends.decision = decision;
@@ -95,6 +104,7 @@ function setup() {
   };
   return {
     doc,
+    kernel,
     server,
     backends,
     poller,
@@ -110,7 +120,66 @@ function setup() {
   };
 }
 
+/** An iopub message of another client's execute request. */
+function iopub(type: 'status' | 'execute_input', content: object) {
+  return {
+    header: { msg_type: type },
+    parent_header: {
+      msg_id: 'other-request',
+      session: 'jpterm-session',
+      msg_type: 'execute_request'
+    },
+    content
+  };
+}
+
 describe('InFlightService', () => {
+  it('shows a run of another client on the kernel on its cell, found by its code, and our run waiting behind it as queued', async () => {
+    const t = setup();
+    t.decide({ kind: 'backend', backend: t.server });
+    await until(() => t.service.keyOf(t.panel as any) !== null, 'followed');
+    const view = t.service.withForeign;
+    t.kernel.iopubMessage.emit(iopub('status', { execution_state: 'busy' }));
+    t.kernel.iopubMessage.emit(iopub('execute_input', { code: 'print("a")' }));
+    expect(view.foreignRuns('RTC:nb.ipynb')).toEqual([
+      expect.objectContaining({
+        kernelId: 'k1',
+        cell: { key: 'RTC:nb.ipynb', cellId: 'a' }
+      })
+    ]);
+    expect(view.entry('RTC:nb.ipynb', 'a')).toMatchObject({
+      state: 'running',
+      foreign: true
+    });
+    expect(view.counts('RTC:nb.ipynb').running).toBe(0);
+
+    // The server hands our cell to the kernel (its mark): running for the
+    // model, queued behind the other client's run for the views.
+    markRunning(t.doc, 'b');
+    const submission = await t.server.submit({
+      kernelId: 'k1',
+      code: 'print("b")',
+      cellId: 'b',
+      documentId: 'd',
+      documentPath: null,
+      recordTiming: false
+    });
+    t.server.start(submission.requestId);
+    await until(
+      () => t.service.model.entry('RTC:nb.ipynb', 'b')?.state === 'running',
+      'the server mark'
+    );
+    expect(view.entry('RTC:nb.ipynb', 'b')).toMatchObject({
+      state: 'queued',
+      foreign: false
+    });
+
+    t.kernel.iopubMessage.emit(iopub('status', { execution_state: 'idle' }));
+    expect(view.foreignRuns()).toEqual([]);
+    expect(view.entry('RTC:nb.ipynb', 'b')?.state).toBe('running');
+    t.dispose();
+  });
+
   it("follows an open notebook, and reads the backend's marks once it is decided", async () => {
     const t = setup();
     await until(() => t.service.keyOf(t.panel as any) !== null, 'followed');

@@ -136,7 +136,9 @@ export function deriveForeign(inputs: IForeignInputs): IForeignState {
       return NOTHING;
     }
     const started = inputs.serverCells.filter(cell => cell.state !== 'queued');
-    const same = started.filter(cell => cell.code === current.code);
+    // A queued cell counts too: the kernel's echo can reach the tab before
+    // the server's mark saying it handed the cell over.
+    const same = inputs.serverCells.filter(cell => cell.code === current.code);
     if (same.length > 0) {
       // The server's run, recognised by its code. Remember its session
       // only when no other client could have sent the same code: no cell

@@ -7,3 +7,5 @@ export * from './words';
 export * from './tracker';
 export * from './follow';
 export * from './model';
+export * from './feed';
+export * from './runs';

@@ -77,6 +77,14 @@ export class ForeignTracker {
     return this._changed;
   }
 
+  /**
+   * Emitted with a kernel id when what the kernel does changed (a fact),
+   * even if the derivation says nothing new yet (see `recheckIn`).
+   */
+  get activityChanged(): ISignal<this, string> {
+    return this._activityChanged;
+  }
+
   /** The foreign state of a kernel (nothing foreign when unknown). */
   state(kernelId: string): IForeignState {
     return this._kernels.get(kernelId)?.state ?? NONE;
@@ -120,6 +128,7 @@ export class ForeignTracker {
     if (activity !== record.activity) {
       record.activity = activity;
       this._derive(kernelId);
+      this._activityChanged.emit(kernelId);
     }
   }
 
@@ -196,4 +205,5 @@ export class ForeignTracker {
   private _grace: number;
   private _kernels = new Map<string, IKernelRecord>();
   private _changed = new Signal<this, string>(this);
+  private _activityChanged = new Signal<this, string>(this);
 }

@@ -120,7 +120,7 @@ export function countOwn(entries: readonly WithForeign<IEntryLike>[]): {
  *   null when nothing else is in flight.
  */
 export function foreignSummaryText(
-  runs: readonly IForeignRun[],
+  runs: readonly Pick<IForeignRun, 'since'>[],
   own: string | null,
   trans: IForeignTranslator
 ): string | null {
@@ -153,7 +153,7 @@ export function foreignTooltip(trans: IForeignTranslator): string {
  *   in an open notebook.
  */
 export function foreignRowText(
-  run: IForeignRun,
+  run: Pick<IForeignRun, 'cell' | 'code'>,
   describe: (cell: ICellRef) => { index: number; firstLine: string } | null,
   trans: IForeignTranslator
 ): string {

@@ -20,6 +20,8 @@ import type {
   IServerExecution,
   ServerSupport
 } from '../tokens';
+import { ForeignRuns } from '../foreign/runs';
+import type { IInFlightEntry, IInFlightView } from '../tokens';
 import { InFlightModel } from './model';
 import { UnseenCells } from './unseen';
 
@@ -31,6 +33,11 @@ export interface IInFlightServiceOptions {
   commands: Pick<CommandRegistry, 'commandExecuted'>;
   /** Show a widget (`app.shell.activateById`). */
   activate: (id: string) => void;
+  /**
+   * A kernel's `execution_state` from its REST model (after a reload the
+   * websocket misses the first `busy` of a run already going).
+   */
+  readKernelState?: (kernelId: string) => Promise<string | null | undefined>;
 }
 
 /**
@@ -82,11 +89,28 @@ export class InFlightService implements IInFlightExecutions {
         this.model.interrupted(kernelId);
       }
     });
+    this._foreign = new ForeignRuns<IInFlightEntry>({
+      model: this.model,
+      kernelOf: key =>
+        this.panelOf(key)?.sessionContext.session?.kernel?.id ?? null,
+      keys: () => [...new Set(this._keys.values())],
+      sourceOf: (key, cellId) =>
+        this.panelOf(key)?.model?.sharedModel.cells.find(
+          cell => cell.getId() === cellId
+        )?.source ?? '',
+      cellsWithCode: (key, code) =>
+        (this.panelOf(key)?.model?.sharedModel.cells ?? [])
+          .filter(cell => cell.cell_type === 'code' && cell.source === code)
+          .map(cell => cell.getId()),
+      readState: options.readKernelState ?? (async () => null)
+    });
+    this.withForeign = this._foreign.model;
     tracker.widgetAdded.connect((_, panel) => void this._follow(panel));
     tracker.forEach(panel => void this._follow(panel));
   }
 
   readonly model = new InFlightModel();
+  readonly withForeign: IInFlightView;
   readonly unseen = new UnseenCells();
   readonly notebookAdded: Signal<IInFlightExecutions, NotebookPanel> =
     new Signal<IInFlightExecutions, NotebookPanel>(this);
@@ -208,6 +232,7 @@ export class InFlightService implements IInFlightExecutions {
     );
 
     let followed: Kernel.IKernelConnection | null = null;
+    let foreign: { dispose(): void } | null = null;
     const followKernel = () => {
       const kernel = sessionContext.session?.kernel ?? null;
       if (kernel === followed) {
@@ -215,6 +240,8 @@ export class InFlightService implements IInFlightExecutions {
       }
       followed = kernel;
       this.model.setKernel(key, kernel?.id ?? null);
+      foreign?.dispose();
+      foreign = kernel ? this._foreign.follow(kernel) : null;
       if (kernel) {
         this.model.setKernelStatus(kernel.id, kernel.status);
         void this._backends.decide(kernel.id).catch(() => undefined);
@@ -277,6 +304,7 @@ export class InFlightService implements IInFlightExecutions {
       context.pathChanged.disconnect(onPath);
       this._keys.delete(panel);
       handle.dispose();
+      foreign?.dispose();
       if (this.panelsOf(key).length === 0) {
         this.unseen.forget(key);
       }
@@ -321,4 +349,5 @@ export class InFlightService implements IInFlightExecutions {
     this
   );
   private _keys = new Map<NotebookPanel, string>();
+  private _foreign: ForeignRuns<IInFlightEntry>;
 }

@@ -34,11 +34,25 @@ export const cellBadgesPlugin: JupyterFrontEndPlugin<void> = {
       const show =
         service.settings.current.showCellBadges &&
         inFlight.support.kind !== 'unsupported';
+      const view = inFlight.withForeign;
+      const entries = new Map(
+        key && show ? view.entries(key).map(e => [e.cellId, e]) : []
+      );
+      const behindForeign = !!key && view.foreignRuns(key).length > 0;
       for (const cell of panel.content.widgets) {
         const id = cell.model.id;
-        const entry = key && show ? inFlight.model.entry(key, id) : undefined;
+        const entry = entries.get(id);
         const unseen = key && show ? inFlight.unseen.has(key, id) : false;
-        markCell(cell, entry?.state ?? (unseen ? 'unseen' : null), trans);
+        markCell(
+          cell,
+          entry?.state ?? (unseen ? 'unseen' : null),
+          trans,
+          entry?.foreign
+            ? 'foreign'
+            : behindForeign && entry?.state === 'queued'
+              ? 'behind'
+              : null
+        );
       }
     };
     // Many changes can arrive in one frame (a flood of updates): paint once.
@@ -60,7 +74,9 @@ export const cellBadgesPlugin: JupyterFrontEndPlugin<void> = {
       inFlight.panelsOf(key).forEach(schedule);
     const scheduleAll = () => tracker.forEach(schedule);
 
-    inFlight.model.changed.connect((_, { keys }) => keys.forEach(scheduleKey));
+    inFlight.withForeign.changed.connect((_, { keys }) =>
+      keys.forEach(scheduleKey)
+    );
     inFlight.unseen.changed.connect((_, key) => scheduleKey(key));
     inFlight.notebookAdded.connect((_, panel) => {
       schedule(panel);

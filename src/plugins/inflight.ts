@@ -6,6 +6,7 @@ import type {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { INotebookTracker } from '@jupyterlab/notebook';
+import { KernelAPI } from '@jupyterlab/services';
 import { InFlightService } from '../inflight/service';
 import type { ServerExecutionService } from '../service';
 import { IInFlightExecutions, IServerExecution } from '../tokens';
@@ -28,6 +29,9 @@ export const inFlightPlugin: JupyterFrontEndPlugin<IInFlightExecutions> = {
       poller: (service as ServerExecutionService).poller,
       tracker,
       commands: app.commands,
-      activate: id => app.shell.activateById(id)
+      activate: id => app.shell.activateById(id),
+      readKernelState: async id =>
+        (await KernelAPI.getKernelModel(id, app.serviceManager.serverSettings))
+          ?.execution_state
     })
 };

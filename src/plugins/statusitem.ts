@@ -43,12 +43,13 @@ export const statusItemPlugin: JupyterFrontEndPlugin<void> = {
       const panel = tracker.currentWidget;
       const key = panel ? inFlight.keyOf(panel) : null;
       item.setCounts(
-        key ? inFlight.model.counts(key) : null,
+        key ? inFlight.withForeign.counts(key) : null,
         service.settings.current.serverSideExecution,
         inFlight.support
       );
+      item.setForeign(key ? inFlight.withForeign.foreignRuns(key) : []);
     };
-    inFlight.model.changed.connect(refresh);
+    inFlight.withForeign.changed.connect(refresh);
     inFlight.notebookAdded.connect(refresh);
     inFlight.supportChanged.connect(refresh);
     tracker.currentChanged.connect(() => {

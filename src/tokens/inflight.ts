@@ -46,6 +46,11 @@ export interface IInFlightEntry {
   readonly ours: boolean;
   /** Which fact decided the state. */
   readonly source: InFlightSource;
+  /**
+   * Another client (not this extension's server runs, not this tab) runs
+   * it on the kernel. Only in `IInFlightExecutions.withForeign`.
+   */
+  readonly foreign?: boolean;
 }
 
 /**
@@ -76,6 +81,30 @@ export interface IInFlightModel {
   entry(key: string, cellId: string): IInFlightEntry | undefined;
   /** How many cells are in each state, in one notebook or in all. */
   counts(key?: string): IInFlightCounts;
+}
+
+/**
+ * A run on a kernel that another client sent (another frontend, a script,
+ * a terminal): not this tab's, not the execution server's.
+ */
+export interface IForeignRunInfo {
+  readonly kernelId: string;
+  /** When the tab first knew of it (ms). */
+  readonly since: number;
+  /** Its cell, when the document or its code tells which one. */
+  readonly cell: { readonly key: string; readonly cellId: string } | null;
+  /** Its code, when the kernel echoed it. */
+  readonly code: string | null;
+}
+
+/**
+ * The in-flight model with other clients' runs applied, for views: a
+ * foreign run's cell is an entry with `foreign: true`, a cell of ours
+ * waiting behind it is `queued`, and `counts` leaves foreign runs out.
+ */
+export interface IInFlightView extends IInFlightModel {
+  /** The foreign runs on a notebook's kernel, or on every kernel. */
+  foreignRuns(key?: string): IForeignRunInfo[];
 }
 
 /**
@@ -126,6 +155,8 @@ export type ServerSupport =
 export interface IInFlightExecutions {
   /** The model: states per notebook key and cell id. */
   readonly model: IInFlightModel;
+  /** The model with runs of other clients on the kernels applied. */
+  readonly withForeign: IInFlightView;
   /** Cells to point out until the user has seen them. */
   readonly unseen: IUnseenCells;
   /** What the server supports; views show it. */

@@ -5,6 +5,16 @@ import type { Cell } from '@jupyterlab/cells';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import type { InFlightState } from '../tokens';
 import { stateDescription, stateLabel } from '../inflight/summary';
+import {
+  foreignCellDescription,
+  waitingBehindDescription
+} from '../foreign/words';
+
+/**
+ * Why a cell has its mark, when another client is involved: it runs the
+ * cell (`foreign`), or the cell of ours waits behind its run (`behind`).
+ */
+export type CellMarkDetail = 'foreign' | 'behind' | null;
 
 /** What a cell is marked with. */
 export type CellMark = InFlightState | 'unseen' | null;
@@ -23,7 +33,8 @@ const STATES: Array<Exclude<CellMark, null>> = [
 export function markCell(
   cell: Cell,
   mark: CellMark,
-  trans: TranslationBundle
+  trans: TranslationBundle,
+  detail: CellMarkDetail = null
 ): void {
   const node = cell.node;
   for (const state of STATES) {
@@ -54,8 +65,19 @@ export function markCell(
     badge.setAttribute('role', 'img');
     host.append(badge);
   }
-  if (badge.dataset.state !== mark) {
-    const description = stateDescription(mark, trans);
+  const foreign = detail === 'foreign' ? 'true' : undefined;
+  if (badge.dataset.state !== mark || badge.dataset.foreign !== foreign) {
+    const description =
+      detail === 'foreign'
+        ? foreignCellDescription(trans)
+        : detail === 'behind' && mark === 'queued'
+          ? waitingBehindDescription(trans)
+          : stateDescription(mark, trans);
+    if (foreign) {
+      badge.dataset.foreign = foreign;
+    } else {
+      delete badge.dataset.foreign;
+    }
     badge.dataset.state = mark;
     badge.textContent = stateLabel(mark, trans);
     badge.title = description;

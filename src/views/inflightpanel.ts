@@ -5,7 +5,8 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { runningIcon } from '@jupyterlab/ui-components';
 import { Widget } from '@lumino/widgets';
-import type { IInFlightEntry } from '../tokens';
+import type { IForeignRunInfo, IInFlightEntry } from '../tokens';
+import { foreignRowText } from '../foreign/words';
 import {
   formatElapsed,
   stateDescription,
@@ -40,7 +41,7 @@ export class InFlightPanel extends Widget {
       this._trans.__('Executions on the server')
     );
     this.node.tabIndex = -1;
-    this._inFlight.model.changed.connect(this._schedule, this);
+    this._inFlight.withForeign.changed.connect(this._schedule, this);
     this._inFlight.notebookAdded.connect(this._schedule, this);
     this.update();
   }
@@ -50,7 +51,7 @@ export class InFlightPanel extends Widget {
       return;
     }
     this._stopClock();
-    this._inFlight.model.changed.disconnect(this._schedule, this);
+    this._inFlight.withForeign.changed.disconnect(this._schedule, this);
     this._inFlight.notebookAdded.disconnect(this._schedule, this);
     super.dispose();
   }
@@ -68,14 +69,28 @@ export class InFlightPanel extends Widget {
       return;
     }
     const focused = this._focusedRowKey();
-    const entries = this._inFlight.model.entries();
-    this.node.replaceChildren(this._header(entries), this._body(entries));
+    const entries = this._inFlight.withForeign.entries();
+    // Runs of other clients whose cell is not listed (not in an open
+    // notebook, or the tab cannot tell which) get a row of their own.
+    const runs = this._inFlight.withForeign
+      .foreignRuns()
+      .filter(
+        run =>
+          !run.cell ||
+          !entries.some(
+            entry =>
+              entry.foreign &&
+              entry.key === run.cell!.key &&
+              entry.cellId === run.cell!.cellId
+          )
+      );
+    this.node.replaceChildren(this._header(entries), this._body(entries, runs));
     if (focused) {
       this.node
         .querySelector<HTMLElement>(`[data-row="${CSS.escape(focused)}"]`)
         ?.focus();
     }
-    if (entries.some(entry => entry.state !== 'stale')) {
+    if (runs.length || entries.some(entry => entry.state !== 'stale')) {
       this._startClock();
     } else {
       this._stopClock();
@@ -120,8 +135,11 @@ export class InFlightPanel extends Widget {
     return header;
   }
 
-  private _body(entries: IInFlightEntry[]): HTMLElement {
-    if (entries.length === 0) {
+  private _body(
+    entries: IInFlightEntry[],
+    runs: IForeignRunInfo[]
+  ): HTMLElement {
+    if (entries.length === 0 && runs.length === 0) {
       const empty = document.createElement('p');
       empty.className = 'jp-handoff-InFlightPanel-empty';
       empty.textContent = this._trans.__(
@@ -136,13 +154,28 @@ export class InFlightPanel extends Widget {
       const kernel = entry.kernelId ?? '';
       byKernel.set(kernel, [...(byKernel.get(kernel) ?? []), entry]);
     }
+    for (const run of runs) {
+      if (!byKernel.has(run.kernelId)) {
+        byKernel.set(run.kernelId, []);
+      }
+    }
     for (const [kernelId, group] of byKernel) {
-      body.append(this._group(kernelId, group));
+      body.append(
+        this._group(
+          kernelId,
+          group,
+          runs.filter(run => run.kernelId === kernelId)
+        )
+      );
     }
     return body;
   }
 
-  private _group(kernelId: string, entries: IInFlightEntry[]): HTMLElement {
+  private _group(
+    kernelId: string,
+    entries: IInFlightEntry[],
+    runs: IForeignRunInfo[] = []
+  ): HTMLElement {
     const section = document.createElement('section');
     section.className = 'jp-handoff-InFlightGroup';
     const head = document.createElement('div');
@@ -150,13 +183,14 @@ export class InFlightPanel extends Widget {
     const descriptions = entries.map(entry =>
       this._inFlight.describe(entry.key, entry.cellId)
     );
-    const names = [
-      ...new Set(
-        descriptions.map(
-          (description, i) => description?.notebookName ?? entries[i].key
+    const names =
+      [
+        ...new Set(
+          descriptions.map(
+            (description, i) => description?.notebookName ?? entries[i].key
+          )
         )
-      )
-    ].join(', ');
+      ].join(', ') || this._trans.__('Kernel %1', kernelId.slice(0, 8));
     const kernelName = descriptions.find(d => d?.kernelName)?.kernelName;
     const label = document.createElement('span');
     label.className = 'jp-handoff-InFlightGroup-label';
@@ -164,7 +198,10 @@ export class InFlightPanel extends Widget {
       ? this._trans.__('%1 · %2', kernelName, names)
       : names;
     head.append(label);
-    if (kernelId && entries.some(entry => entry.state !== 'stale')) {
+    if (
+      kernelId &&
+      (runs.length || entries.some(entry => entry.state !== 'stale'))
+    ) {
       const interrupt = document.createElement('button');
       interrupt.type = 'button';
       interrupt.className = 'jp-mod-styled jp-handoff-Interrupt';
@@ -192,6 +229,9 @@ export class InFlightPanel extends Widget {
     const list = document.createElement('ul');
     list.className = 'jp-handoff-InFlightList';
     list.setAttribute('aria-label', label.textContent);
+    for (const run of runs) {
+      list.append(this._foreignRow(run));
+    }
     for (const entry of entries) {
       list.append(this._row(entry));
     }
@@ -207,13 +247,16 @@ export class InFlightPanel extends Widget {
     button.dataset.row = `${entry.key}\n${entry.cellId}`;
     button.dataset.state = entry.state;
     const description = this._inFlight.describe(entry.key, entry.cellId);
-    const where = description
+    const place = description
       ? this._trans.__(
           '%1, cell %2',
           description.notebookName,
           description.index + 1
         )
       : entry.key;
+    const where = entry.foreign
+      ? this._trans.__('Another client: %1', place)
+      : place;
     if (description) {
       button.dataset.path = description.notebookPath;
     }
@@ -235,6 +278,9 @@ export class InFlightPanel extends Widget {
     if (entry.ours) {
       button.dataset.ours = 'true';
     }
+    if (entry.foreign) {
+      button.dataset.foreign = 'true';
+    }
     button.append(badge, cell, elapsed, line);
     button.title = `${stateDescription(entry.state, this._trans)}\n${this._trans.__(
       'Select to go to the cell.'
@@ -254,6 +300,41 @@ export class InFlightPanel extends Widget {
       () => void this._inFlight.jumpTo(entry.key, entry.cellId)
     );
     item.append(button);
+    return item;
+  }
+
+  /** A run of another client whose cell the tab cannot show. */
+  private _foreignRow(run: IForeignRunInfo): HTMLElement {
+    const item = document.createElement('li');
+    const row = document.createElement('div');
+    row.className = 'jp-handoff-InFlightRow';
+    row.dataset.state = 'running';
+    row.dataset.foreign = 'true';
+    const badge = document.createElement('span');
+    badge.className = 'jp-handoff-Badge';
+    badge.dataset.state = 'running';
+    badge.textContent = stateLabel('running', this._trans);
+    const what = document.createElement('span');
+    what.className = 'jp-handoff-InFlightRow-cell';
+    what.textContent = foreignRowText(run, () => null, this._trans);
+    const elapsed = document.createElement('span');
+    elapsed.className = 'jp-handoff-InFlightRow-elapsed';
+    elapsed.dataset.since = String(run.since);
+    elapsed.textContent = formatElapsed(this._now() - run.since);
+    row.append(badge, what, elapsed);
+    row.setAttribute('role', 'group');
+    row.setAttribute(
+      'aria-label',
+      this._trans.__(
+        '%1, running for %2',
+        what.textContent,
+        elapsed.textContent
+      )
+    );
+    row.title = this._trans.__(
+      'Another client (another frontend, a script, a terminal) is running code on this kernel. Cells you run wait until it is over.'
+    );
+    item.append(row);
     return item;
   }
 

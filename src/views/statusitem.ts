@@ -9,7 +9,14 @@ import {
   summaryTooltip,
   unsupportedText
 } from '../inflight/summary';
-import type { IInFlightCounts, ServerSupport } from '../tokens';
+import type {
+  IForeignRunInfo,
+  IInFlightCounts,
+  ServerSupport
+} from '../tokens';
+import { foreignSummaryText, foreignTooltip } from '../foreign/words';
+import { formatElapsed } from '../inflight/summary';
+import { Timings } from '../timings';
 
 const EMPTY: IInFlightCounts = { queued: 0, running: 0, input: 0, stale: 0 };
 
@@ -29,7 +36,8 @@ export class InFlightStatusItem extends Widget {
     this._icon.className = 'jp-handoff-StatusItem-icon';
     this._icon.setAttribute('aria-hidden', 'true');
     this._label.className = 'jp-handoff-StatusItem-label';
-    button.append(this._icon, this._label);
+    this._elapsed.className = 'jp-handoff-StatusItem-elapsed';
+    button.append(this._icon, this._label, this._elapsed);
     button.addEventListener('click', () => options.onOpen());
     this.update();
   }
@@ -51,27 +59,58 @@ export class InFlightStatusItem extends Widget {
     this.update();
   }
 
+  /**
+   * Show the runs of other clients on the current notebook's kernel, with
+   * how long the oldest has been going.
+   */
+  setForeign(runs: readonly IForeignRunInfo[]): void {
+    this._foreign = runs;
+    this.update();
+  }
+
+  dispose(): void {
+    this._stopClock();
+    super.dispose();
+  }
+
   protected onUpdateRequest(): void {
     const counts = this._counts;
     const idle = !hasInFlight(counts) && counts.stale === 0;
+    const foreign = this._support.kind === 'unsupported' ? [] : this._foreign;
     const text =
       this._support.kind === 'unsupported'
         ? unsupportedText(this._trans)
-        : idle && !this._enabled
-          ? this._trans.__('Server execution off')
-          : summaryText(counts, this._trans);
-    const tooltip = summaryTooltip(
+        : (foreignSummaryText(
+            foreign,
+            idle ? null : summaryText(counts, this._trans),
+            this._trans
+          ) ??
+          (idle && !this._enabled
+            ? this._trans.__('Server execution off')
+            : summaryText(counts, this._trans)));
+    let tooltip = summaryTooltip(
       counts,
       this._enabled,
       this._trans,
       this._support
     );
+    if (foreign.length) {
+      tooltip = `${foreignTooltip(this._trans)}\n${tooltip}`;
+      this._since = Math.min(...foreign.map(run => run.since));
+      this._tick();
+      this._startClock();
+    } else {
+      this._since = null;
+      this._elapsed.textContent = '';
+      this._stopClock();
+    }
+    this.node.dataset.foreign = String(foreign.length);
     this._label.textContent = text;
     this.node.title = tooltip;
     this.node.setAttribute('aria-label', `${text}. ${tooltip}`);
     const state = counts.input
       ? 'input'
-      : counts.running
+      : counts.running || foreign.length
         ? 'running'
         : counts.queued
           ? 'queued'
@@ -85,7 +124,29 @@ export class InFlightStatusItem extends Widget {
     this.node.dataset.stale = String(counts.stale);
   }
 
+  private _tick(): void {
+    this._elapsed.textContent =
+      this._since === null ? '' : formatElapsed(Date.now() - this._since);
+  }
+
+  private _startClock(): void {
+    if (this._clock === null) {
+      this._clock = setInterval(() => this._tick(), Timings.listClock);
+    }
+  }
+
+  private _stopClock(): void {
+    if (this._clock !== null) {
+      clearInterval(this._clock);
+      this._clock = null;
+    }
+  }
+
   private _trans: TranslationBundle;
+  private _foreign: readonly IForeignRunInfo[] = [];
+  private _since: number | null = null;
+  private _clock: ReturnType<typeof setInterval> | null = null;
+  private _elapsed = document.createElement('span');
   private _counts: IInFlightCounts = EMPTY;
   private _enabled = true;
   private _support: ServerSupport = { kind: 'checking' };

@@ -1,11 +1,4 @@
 /**
- * DRAFT, FLAKY (issue 12): passed 1 of the last 2 runs. In the failures,
- * A's record with the cell running never stayed on the server: another
- * open page of the same workspace (Galata's own page) saves the whole
- * workspace with its older copy. Each page now pulls the other browsers'
- * records when its state changes, which narrows the race but does not
- * close it. Kept out of every Playwright project until it is fixed.
- *
  * "While you were away" for the user, not the browser (issue 12): what a
  * browser saw is kept in the state database the server keeps per
  * workspace, so another browser gets the same news and marks.
@@ -17,13 +10,13 @@ import { expect, galata, test } from '@jupyterlab/galata';
 import {
   REAL_KERNELS,
   REAL_KERNELS_PAGE,
+  activeKernelId,
   cell,
   fillNotebook,
   notifications,
-  openNotebook,
   runCell,
   waitForServerIdle
-} from '../tests/helpers';
+} from './helpers';
 
 test.use({ ...REAL_KERNELS, mockState: false });
 
@@ -31,32 +24,22 @@ test('a browser that never saw the notebook learns what finished since the user 
   page,
   browser,
   baseURL,
-  tmpPath,
-  waitForApplication
+  tmpPath
 }) => {
   const name = 'away-user.ipynb';
   const path = `${tmpPath}/${name}`;
-  const open = () =>
-    galata.newPage({
-      baseURL: baseURL!,
-      browser,
-      tmpPath,
-      waitForApplication,
-      ...REAL_KERNELS_PAGE,
-      mockState: false,
-      resetWorkspace: false
-    });
-  // A: a browser context of its own, closed below (the fixture's page stays
-  // open, untouched, as Galata tears it down).
-  const { page: a } = await open();
-  await fillNotebook(a, tmpPath, name, [
-    'import time\ntime.sleep(6)\nprint("done")',
+  // A: the test's page. It is the only page open until it closes: a page
+  // of the same workspace left open would save its own copy of the
+  // workspace later (see the README's note on workspaces).
+  // The run goes on until the test lets it end (A must have closed by
+  // then, however slow the machine).
+  await fillNotebook(page, tmpPath, name, [
+    'import os, time\nwhile not os.path.exists("go-away-user"):\n    time.sleep(0.1)\nprint("done")',
     '1 + 1'
   ]);
-  const sessions = await (await page.request.get('/api/sessions')).json();
-  const kernelId: string = sessions.find((s: any) => s.path === path).kernel.id;
-  await runCell(a, 0);
-  await expect(cell(a, 0).locator('.jp-handoff-CellBadge')).toHaveAttribute(
+  const kernelId = await activeKernelId(page);
+  await runCell(page, 0);
+  await expect(cell(page, 0).locator('.jp-handoff-CellBadge')).toHaveAttribute(
     'data-state',
     'running'
   );
@@ -76,14 +59,36 @@ test('a browser that never saw the notebook learns what finished since the user 
       { timeout: 30000 }
     )
     .toBe(1);
-  await a.context().close();
+  const request = page.context().request;
+  await page.close();
 
   // The run finishes with no tab open.
-  await waitForServerIdle(page.request, kernelId);
+  const go = await request.put(`/api/contents/${tmpPath}/go-away-user`, {
+    data: { type: 'file', format: 'text', content: '' }
+  });
+  expect(go.ok()).toBe(true);
+  await waitForServerIdle(request, kernelId);
 
   // B: a new browser context, another browser for all it knows.
-  const { page: b } = await open();
-  await openNotebook(b, path);
+  // It keeps the workspace (Galata resets it for each new page), so it
+  // opens on A's layout, not on the launcher Galata waits for by default.
+  const { page: b } = await galata.newPage({
+    baseURL: baseURL!,
+    browser,
+    tmpPath,
+    waitForApplication: async page => {
+      await page.locator('#jupyterlab-splash').waitFor({ state: 'detached' });
+    },
+    ...REAL_KERNELS_PAGE,
+    mockState: false,
+    resetWorkspace: false
+  });
+  // B restores the workspace's layout, A's open notebook with it, as the
+  // user's other browser would.
+  await expect(b.getByRole('tab', { name, exact: true })).toHaveCount(1, {
+    timeout: 60000
+  });
+  await b.notebook.activate(name);
   const toast = notifications(b).filter({
     hasText: '1 cell finished since you left'
   });
