@@ -7,6 +7,7 @@
 import type { JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { cellBadgesPlugin } from './plugins/cellbadges';
 import { commandsPlugin } from './plugins/commands';
+import { duplicateKernelsPlugin } from './plugins/duplicates';
 import { executorPlugin } from './plugins/executor';
 import { inFlightPlugin } from './plugins/inflight';
 import { inFlightPanelPlugin } from './plugins/inflightpanel';
@@ -34,7 +35,8 @@ const plugins: JupyterFrontEndPlugin<any>[] = [
   whileAwayPlugin,
   renderCoalescingPlugin,
   listStreamsPlugin,
-  commandsPlugin
+  commandsPlugin,
+  duplicateKernelsPlugin
 ];
 
 export default plugins;

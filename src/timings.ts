@@ -31,6 +31,21 @@ export const Timings = Object.freeze({
   documentGrace: 5000,
 
   /**
+   * After a run was cut short, how long its tab writes the message (and the
+   * outputs it showed) again if the cell loses them: a restarted server
+   * hands every tab a document reloaded from disk, within a few seconds of
+   * the tab learning that the run is gone, before or after it.
+   */
+  cutShortKeep: 30000,
+
+  /**
+   * While a notebook open here has two kernels, how often the session list
+   * is read (JupyterLab reads it every 10 s), so that once any tab put
+   * every session on one kernel, this tab follows within about 2 s.
+   */
+  duplicateRefresh: 2000,
+
+  /**
    * The first and then growing pauses while the backend still lists as
    * running a run the document already shows as over (the document is ahead
    * of the server's bookkeeping by a moment): 50, 100, 150 ... ms.
