@@ -33,10 +33,11 @@ export const Timings = Object.freeze({
   /**
    * After a run was cut short, how long its tab writes the message (and the
    * outputs it showed) again if the cell loses them: a restarted server
-   * hands every tab a document reloaded from disk, within a few seconds of
-   * the tab learning that the run is gone, before or after it.
+   * hands every tab a document reloaded from disk when it is back, which can
+   * be a while after the tab learnt that the run is gone (the server was
+   * unreachable). Ends early when the cell runs again.
    */
-  cutShortKeep: 30000,
+  cutShortKeep: 120000,
 
   /**
    * While a notebook open here has two kernels, how often the session list

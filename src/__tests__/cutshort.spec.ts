@@ -347,6 +347,29 @@ describe('cut short', () => {
       });
     });
 
+    it.each([
+      ['forgets the run', () => h.server.requests.clear()],
+      [
+        'cannot be reached',
+        () =>
+          h.server.check.mockRejectedValue(new Error('server unreachable'))
+      ]
+    ])(
+      'a kernel gone while the server %s is a server restart',
+      async (_, serverState) => {
+        h = setup(['c1']);
+        const [run] = await startCounting(['c1']);
+        serverState();
+        h.sessionContext.statusChanged.emit('dead');
+        await run.promise.catch(() => undefined);
+        await sleep(20);
+        expect(shows(h.serverDoc, 'c1').messages).toEqual([
+          expect.stringContaining('the Jupyter server stopped')
+        ]);
+        expect(shows(h.serverDoc, 'c1').state).toBe('idle');
+      }
+    );
+
     it('leaves a cell alone once it runs again', async () => {
       h = setup(['c1']);
       const [run] = await startCounting(['c1']);

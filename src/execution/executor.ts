@@ -28,7 +28,7 @@ import {
   failRun,
   type IConcludeContext
 } from './conclude';
-import { LiveRuns, OutputsMemory } from './cutshort';
+import { causeOfStop, LiveRuns, OutputsMemory } from './cutshort';
 import { checkKernel, kernelSettled } from './guards';
 import type { ReconcileAction } from './divergence';
 import { describeBackendError } from './messages';
@@ -355,6 +355,9 @@ export class HandoffExecutor implements INotebookCellExecutor {
     } finally {
       release();
     }
+    if (outcome.kind === 'stopped' && causeOfStop(outcome.reason)) {
+      outcome = await stoppedOrForgotten(backend, kernelId, submission, outcome);
+    }
     try {
       // Conclude before the next cell of a tab-fed queue may go: a failure
       // must stop it first.
@@ -396,4 +399,29 @@ export class HandoffExecutor implements INotebookCellExecutor {
   private _noDocumentId = new WeakSet<INotebookModel>();
   private _batch = new BatchMarks();
   private _live = new LiveRuns();
+}
+
+/**
+ * A kernel that went away during a run (dead, replaced) may have gone with
+ * the whole server: a server that stopped or no longer knows the run means
+ * the server restarted, which is what the cell must say.
+ */
+async function stoppedOrForgotten(
+  backend: IExecutionBackend,
+  kernelId: string,
+  submission: ISubmission,
+  outcome: WatchOutcome
+): Promise<WatchOutcome> {
+  if (!backend.check || submission.requestId === null) {
+    return outcome;
+  }
+  try {
+    const progress = await backend.check(kernelId, submission);
+    return progress.done && progress.outcome.kind === 'consumed'
+      ? progress.outcome
+      : outcome;
+  } catch {
+    // No answer: the server is down.
+    return { kind: 'consumed' };
+  }
 }
