@@ -234,6 +234,36 @@ describe('cut short', () => {
       }
     );
 
+    it.each([
+      [
+        'a death (JupyterLab says restarting, then autorestarting)',
+        (emit: (s: string) => void) => {
+          void Promise.resolve().then(() => emit('autorestarting'));
+          emit('restarting');
+        },
+        'the kernel died'
+      ],
+      [
+        'a restart from another tab (the new kernel says starting)',
+        (emit: (s: string) => void) => emit('starting'),
+        'the kernel was restarted'
+      ]
+    ])('tells %s', async (_, happen, words) => {
+      h = setup(['c1']);
+      const run = h.run(0);
+      await until(() => h.server.submitted.length === 1, 'the POST');
+      h.server.start(h.server.requestFor('c1').requestId);
+      await until(
+        () => h.submissions.some(e => e.status === 'running'),
+        'running'
+      );
+      happen(s => h.sessionContext.statusChanged.emit(s));
+      await expect(run.promise).resolves.toBe(false);
+      expect(shows(h.serverDoc, 'c1').messages).toEqual([
+        expect.stringContaining(words)
+      ]);
+    });
+
     it('the next run works and is not touched by the message', async () => {
       h = setup(['c1']);
       const cut = h.run(0);
@@ -351,8 +381,7 @@ describe('cut short', () => {
       ['forgets the run', () => h.server.requests.clear()],
       [
         'cannot be reached',
-        () =>
-          h.server.check.mockRejectedValue(new Error('server unreachable'))
+        () => h.server.check.mockRejectedValue(new Error('server unreachable'))
       ]
     ])(
       'a kernel gone while the server %s is a server restart',

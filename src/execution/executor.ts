@@ -290,6 +290,9 @@ export class HandoffExecutor implements INotebookCellExecutor {
       cellId
     );
     let wasRunning: boolean | null = null;
+    // JupyterLab reports a restart by the server after a death as
+    // 'restarting' then, a moment later, 'autorestarting': keep the latter.
+    let stopReason: string | null = null;
     const watch = new ExecutionWatch({
       backend,
       poller: this._options.poller,
@@ -346,17 +349,28 @@ export class HandoffExecutor implements INotebookCellExecutor {
         // Decided when the kernel goes, before any of the runs stopped
         // with it concludes (and leaves `live`).
         wasRunning ??= live.wasRunning();
+        if (stopReason === null || reason !== 'restarting') {
+          stopReason = reason;
+        }
         watch.stop(reason);
       }
     });
     let outcome: WatchOutcome;
     try {
       outcome = await watch.done;
+      if (outcome.kind === 'stopped' && causeOfStop(outcome.reason)) {
+        outcome = await stoppedOrForgotten(
+          backend,
+          kernelId,
+          submission,
+          outcome
+        );
+        if (outcome.kind === 'stopped' && stopReason) {
+          outcome = { ...outcome, reason: stopReason };
+        }
+      }
     } finally {
       release();
-    }
-    if (outcome.kind === 'stopped' && causeOfStop(outcome.reason)) {
-      outcome = await stoppedOrForgotten(backend, kernelId, submission, outcome);
     }
     try {
       // Conclude before the next cell of a tab-fed queue may go: a failure
