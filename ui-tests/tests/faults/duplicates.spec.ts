@@ -74,8 +74,14 @@ test('two kernels for one notebook: a warning in both tabs, one action leaves on
   await expect
     .poll(() => kernelsFor(NAME), { timeout: 30000 })
     .toEqual([older]);
-  const kernels: any[] = await server.api('GET', '/api/kernels');
-  expect(kernels.map(k => k.id)).toEqual([older]);
+  // jupyter-server shuts the newer kernel down after answering the PATCH.
+  await expect
+    .poll(
+      async () =>
+        ((await server.api('GET', '/api/kernels')) as any[]).map(k => k.id),
+      { timeout: 30000 }
+    )
+    .toEqual([older]);
   for (const page of [a, b]) {
     await expect.poll(() => kernelOf(page), { timeout: 30000 }).toBe(older);
     // The warning is gone once the list shows one kernel.
