@@ -5,7 +5,8 @@ notebook's collaboration room open while jupyter-server-nbmodel runs one of
 its cells (see keepalive.py), applies display updates that nbmodel drops
 (see displays.py), stops a run's writes once its cell is run again (see
 reruns.py) and lets any tab answer an input() prompt, first answer wins (see
-stdin.py). Execution itself is jupyter-server-nbmodel's, with
+stdin.py), and ends nbmodel's runs on a kernel that restarted (see
+restarts.py). Execution itself is jupyter-server-nbmodel's, with
 jupyter-collaboration.
 """
 
@@ -27,9 +28,10 @@ def _jupyter_server_extension_points():
 
 
 def _load_jupyter_server_extension(serverapp):
-    from . import displays, keepalive, reruns, stdin
+    from . import displays, keepalive, reruns, restarts, stdin
 
     keepalive.load(serverapp)
+    restarts.install(serverapp)
     stdin.install(serverapp)
     # In this order: the re-run guard decides whether a run may write, then
     # display updates see only what is written.

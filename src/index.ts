@@ -7,6 +7,7 @@
 import type { JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { cellBadgesPlugin } from './plugins/cellbadges';
 import { commandsPlugin } from './plugins/commands';
+import { duplicateKernelsPlugin } from './plugins/duplicates';
 import { executorPlugin } from './plugins/executor';
 import { inFlightPlugin } from './plugins/inflight';
 import { inFlightPanelPlugin } from './plugins/inflightpanel';
@@ -38,7 +39,8 @@ const plugins: JupyterFrontEndPlugin<any>[] = [
   notifyPlugin,
   renderCoalescingPlugin,
   listStreamsPlugin,
-  commandsPlugin
+  commandsPlugin,
+  duplicateKernelsPlugin
 ];
 
 export default plugins;

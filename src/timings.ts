@@ -31,6 +31,22 @@ export const Timings = Object.freeze({
   documentGrace: 5000,
 
   /**
+   * After a run was cut short, how long its tab writes the message (and the
+   * outputs it showed) again if the cell loses them: a restarted server
+   * hands every tab a document reloaded from disk when it is back, which can
+   * be a while after the tab learnt that the run is gone (the server was
+   * unreachable). Ends early when the cell runs again.
+   */
+  cutShortKeep: 120000,
+
+  /**
+   * While a notebook open here has two kernels, how often the session list
+   * is read (JupyterLab reads it every 10 s), so that once any tab put
+   * every session on one kernel, this tab follows within about 2 s.
+   */
+  duplicateRefresh: 2000,
+
+  /**
    * The first and then growing pauses while the backend still lists as
    * running a run the document already shows as over (the document is ahead
    * of the server's bookkeeping by a moment): 50, 100, 150 ... ms.

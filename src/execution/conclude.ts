@@ -10,11 +10,19 @@ import {
   type INotebookCellExecutor,
   type INotebookModel
 } from '@jupyterlab/notebook';
+import type * as nbformat from '@jupyterlab/nbformat';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import type { ExecutionOutcome, ISubmissionEvent } from '../tokens';
 import { repairAfterRun, type ReconcileAction } from './divergence';
 import type { WatchOutcome } from './executionwatch';
 import { abortedError, replyContent, serverError } from './messages';
+import {
+  causeOfStop,
+  cutShortMessage,
+  cutShortOutput,
+  keepCutShort,
+  type CutShortCause
+} from './cutshort';
 
 type RunCellOptions = INotebookCellExecutor.IRunCellOptions;
 
@@ -32,6 +40,18 @@ export interface IConcludeContext {
     action: ReconcileAction;
   }) => void;
   reconcileGraceMs?: number;
+  /** How long a cut-short message is written again (`keepCutShort`). */
+  cutShortKeepMs?: number;
+}
+
+/**
+ * What the executor knew of the run when it ended, for a run cut short.
+ */
+export interface IRunFacts {
+  /** Whether it was running (not queued) when cut short. */
+  wasRunning: boolean;
+  /** The most complete outputs the cell showed during the run. */
+  outputs: nbformat.IOutput[];
 }
 
 /**
@@ -41,7 +61,8 @@ export function conclude(
   ctx: IConcludeContext,
   options: RunCellOptions,
   outcome: WatchOutcome,
-  event: Omit<ISubmissionEvent, 'phase'>
+  event: Omit<ISubmissionEvent, 'phase'>,
+  facts?: IRunFacts
 ): boolean {
   const { cell } = options;
   const finished = (success: boolean) =>
@@ -75,14 +96,13 @@ export function conclude(
         event
       );
     case 'consumed':
-      return failRun(
-        ctx,
-        options,
-        ctx.trans.__(
-          'The server no longer knows this execution (it may have restarted). Its outputs so far are kept.'
-        ),
-        event
-      );
+      // The server no longer knows the run: it restarted (nbmodel keeps a
+      // result until the submitting tab reads it).
+      if (facts && !facts.wasRunning) {
+        finished(false);
+        return abortQueued(options);
+      }
+      return cutShort(ctx, options, 'server-restart', event, facts);
     case 'cell-deleted':
       finished(false);
       return false;
@@ -92,6 +112,17 @@ export function conclude(
       // it and nobody else will end the `[*]`. A closed notebook is
       // different: the run goes on, so the cell is left alone.
       const model = cell.model as ICodeCellModel;
+      const cause = causeOfStop(outcome.reason);
+      if (cause && facts?.wasRunning && !model.isDisposed) {
+        // The running cell says why it ended, in every tab.
+        keepCutShort({
+          notebook: options.notebook,
+          model,
+          cellId: event.cellId,
+          message: cutShortOutput(cutShortMessage(cause, ctx.trans), ctx.trans),
+          keepMs: ctx.cutShortKeepMs
+        });
+      }
       if (
         outcome.reason !== 'closed' &&
         !model.isDisposed &&
@@ -185,6 +216,35 @@ export function failRun(
     success: false
   });
   const error = serverError(ename, message);
+  ctx.stopQueue(options);
+  options.onCellExecuted({ cell: options.cell, success: false, error });
+  throw error;
+}
+
+/**
+ * A run cut short by a server restart: the cell keeps (or gets back) the
+ * outputs this tab showed, says what happened once, and the cells queued
+ * behind it stop, as after a failure.
+ */
+function cutShort(
+  ctx: IConcludeContext,
+  options: RunCellOptions,
+  cause: CutShortCause,
+  event: Omit<ISubmissionEvent, 'phase'>,
+  facts?: IRunFacts
+): boolean {
+  const message = cutShortMessage(cause, ctx.trans);
+  const output = cutShortOutput(message, ctx.trans);
+  keepCutShort({
+    notebook: options.notebook,
+    model: options.cell.model as ICodeCellModel,
+    cellId: event.cellId,
+    message: output,
+    outputs: facts?.outputs,
+    keepMs: ctx.cutShortKeepMs
+  });
+  ctx.onSubmission?.({ ...event, phase: 'finished', success: false });
+  const error = serverError(output.ename, message);
   ctx.stopQueue(options);
   options.onCellExecuted({ cell: options.cell, success: false, error });
   throw error;

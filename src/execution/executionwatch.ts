@@ -270,6 +270,10 @@ export function followLifecycle(
       status === 'dead'
     ) {
       watch.stop(status);
+    } else if (status === 'starting') {
+      // Restarted from another tab: this tab only hears the new kernel
+      // say it is starting.
+      watch.stop('restarting');
     }
   };
   const onKernelChanged = () => watch.stop('kernel-changed');

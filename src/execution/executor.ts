@@ -28,6 +28,7 @@ import {
   failRun,
   type IConcludeContext
 } from './conclude';
+import { causeOfStop, LiveRuns, OutputsMemory } from './cutshort';
 import { checkKernel, kernelSettled } from './guards';
 import type { ReconcileAction } from './divergence';
 import { describeBackendError } from './messages';
@@ -85,6 +86,13 @@ export interface IHandoffExecutorOptions {
   }) => void;
   /** How long a finished run's cell may take to show its end (ms). */
   reconcileGraceMs?: number;
+  /**
+   * How long the document may lag the server's "done" (ms,
+   * `Timings.documentGrace` by default).
+   */
+  documentGraceMs?: number;
+  /** How long a cut-short run's message is kept written (ms). */
+  cutShortKeepMs?: number;
   /**
    * Whether another notebook uses this kernel (default: assume so). Only
    * then is the notebook's path sent along with its document id: the
@@ -275,13 +283,27 @@ export class HandoffExecutor implements INotebookCellExecutor {
     // Watch the document from before the POST: the end of a short run can
     // arrive before the server's answer does.
     let lastStatus: string | null = null;
+    // For a run cut short: whether it was running, and what it showed.
+    const live = this._live.add(kernelId);
+    const memory = new OutputsMemory(
+      notebook.sharedModel as ISharedNotebook,
+      cellId
+    );
+    let wasRunning: boolean | null = null;
+    // JupyterLab reports a restart by the server after a death as
+    // 'restarting' then, a moment later, 'autorestarting': keep the latter.
+    let stopReason: string | null = null;
     const watch = new ExecutionWatch({
       backend,
       poller: this._options.poller,
       kernelId,
       notebook: notebook.sharedModel as ISharedNotebook,
       cellId,
+      documentGraceMs: this._options.documentGraceMs,
       onStatus: status => {
+        if (status !== 'gone') {
+          live.status = status;
+        }
         if (status !== 'gone' && status !== lastStatus) {
           lastStatus = status;
           this._options.onSubmission?.({ ...event, phase: 'accepted', status });
@@ -305,6 +327,8 @@ export class HandoffExecutor implements INotebookCellExecutor {
       });
     } catch (reason) {
       watch.dispose();
+      live.remove();
+      memory.dispose();
       ticket.release();
       return failRun(
         this._context,
@@ -320,16 +344,45 @@ export class HandoffExecutor implements INotebookCellExecutor {
     this._options.onSubmission?.({ ...event, phase: 'accepted' });
     watch.accepted(submission);
 
-    const release = followLifecycle(sessionContext, watch);
+    const release = followLifecycle(sessionContext, {
+      stop: reason => {
+        // Decided when the kernel goes, before any of the runs stopped
+        // with it concludes (and leaves `live`).
+        wasRunning ??= live.wasRunning();
+        if (stopReason === null || reason !== 'restarting') {
+          stopReason = reason;
+        }
+        watch.stop(reason);
+      }
+    });
     let outcome: WatchOutcome;
     try {
       outcome = await watch.done;
+      if (outcome.kind === 'stopped' && causeOfStop(outcome.reason)) {
+        outcome = await stoppedOrForgotten(
+          backend,
+          kernelId,
+          submission,
+          outcome
+        );
+        if (outcome.kind === 'stopped' && stopReason) {
+          outcome = { ...outcome, reason: stopReason };
+        }
+      }
     } finally {
       release();
     }
-    // Conclude before the next cell of a tab-fed queue may go: a failure
-    // must stop it first.
-    return conclude(this._context, options, outcome, event);
+    try {
+      // Conclude before the next cell of a tab-fed queue may go: a failure
+      // must stop it first.
+      return conclude(this._context, options, outcome, event, {
+        wasRunning: wasRunning ?? live.wasRunning(),
+        outputs: memory.outputs
+      });
+    } finally {
+      live.remove();
+      memory.dispose();
+    }
   }
 
   private _stopQueueAfterError(options: RunCellOptions): void {
@@ -346,7 +399,8 @@ export class HandoffExecutor implements INotebookCellExecutor {
       onSubmission: this._options.onSubmission,
       stopQueue: options => this._stopQueueAfterError(options),
       onDivergence: this._options.onDivergence,
-      reconcileGraceMs: this._options.reconcileGraceMs
+      reconcileGraceMs: this._options.reconcileGraceMs,
+      cutShortKeepMs: this._options.cutShortKeepMs
     };
   }
 
@@ -358,4 +412,30 @@ export class HandoffExecutor implements INotebookCellExecutor {
   private _queue = new SubmissionQueue<INotebookModel>();
   private _noDocumentId = new WeakSet<INotebookModel>();
   private _batch = new BatchMarks();
+  private _live = new LiveRuns();
+}
+
+/**
+ * A kernel that went away during a run (dead, replaced) may have gone with
+ * the whole server: a server that stopped or no longer knows the run means
+ * the server restarted, which is what the cell must say.
+ */
+async function stoppedOrForgotten(
+  backend: IExecutionBackend,
+  kernelId: string,
+  submission: ISubmission,
+  outcome: WatchOutcome
+): Promise<WatchOutcome> {
+  if (!backend.check || submission.requestId === null) {
+    return outcome;
+  }
+  try {
+    const progress = await backend.check(kernelId, submission);
+    return progress.done && progress.outcome.kind === 'consumed'
+      ? progress.outcome
+      : outcome;
+  } catch {
+    // No answer: the server is down.
+    return { kind: 'consumed' };
+  }
 }

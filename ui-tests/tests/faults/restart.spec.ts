@@ -113,10 +113,23 @@ test('SIGTERM with two tabs open: the outputs are shown once everywhere after th
       })
       .toEqual(before);
   }
+  // No cell is left [*] in any tab.
+  for (const page of [later, a, b]) {
+    await expect(
+      page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-InputPrompt')
+    ).not.toHaveText(['[*]:'], { timeout: 60000 });
+  }
   // Given the tabs time to sync with the new server, nothing doubles.
   await a.waitForTimeout(3000);
   for (const page of [later, a, b]) {
     const now = await shown(page);
     expect(now).toEqual(now.map((_, i) => i));
+    expect(now.slice(0, before.length)).toEqual(before);
   }
+  // And the saved file holds the same.
+  await expect
+    .poll(() => numbers(savedStream(root, NAME, 0)).slice(0, before.length), {
+      timeout: 30000
+    })
+    .toEqual(before);
 });
