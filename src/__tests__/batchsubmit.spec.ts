@@ -4,6 +4,9 @@
  * On real YNotebooks synced in memory, with a server that keeps the queue
  * and writes the document as our jupyverse module does.
  */
+import { Notification } from '@jupyterlab/apputils';
+import { nullTranslator } from '@jupyterlab/translation';
+import { inputUnsupportedMessage } from '../execution/messages';
 import { BatchingServer } from './batchingbackend';
 import {
   rejectionOf,
@@ -175,6 +178,77 @@ describe('a Run All on a backend that takes several cells in one request', () =>
     server.start();
     server.finish();
     await expect(runs[0].promise).resolves.toBe(true);
+  });
+});
+
+describe('input() on a backend that cannot pass prompts on', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it('fails the cell with a readable notice naming the server, and stops the Run All', async () => {
+    const warning = jest.spyOn(Notification, 'warning');
+    let server!: BatchingServer;
+    const h = setupExecutor(
+      [
+        { id: 'c1', source: "input('name? ')" },
+        { id: 'c2', source: "print('after')" }
+      ],
+      { backend: doc => (server = new BatchingServer(doc)) }
+    );
+    const runs = [h.run(0), h.run(1)];
+    await until(() => server.posts.length === 1, 'the request');
+    server.start();
+    server.output({
+      output_type: 'error',
+      ename: 'StdinNotImplementedError',
+      evalue:
+        'raw_input was called, but this frontend does not support input requests.',
+      traceback: []
+    });
+    server.finish('error');
+    const error = await rejectionOf(runs[0].promise);
+    expect(error.errorName).toBe('StdinNotImplementedError');
+    await rejectionOf(runs[1].promise);
+    expect(warning).toHaveBeenCalledTimes(1);
+    expect(warning.mock.calls[0][0]).toContain('the batching server');
+    expect(warning.mock.calls[0][0]).toContain('Run cells on the server');
+    h.dispose();
+  });
+
+  it('says nothing for other errors, nor where the backend answers prompts', () => {
+    const trans = nullTranslator.load('jupyterlab_handoff');
+    const stdin = {
+      kind: 'reply' as const,
+      status: 'error' as const,
+      executionCount: 1,
+      outputs: [
+        { output_type: 'error', ename: 'StdinNotImplementedError', evalue: '' }
+      ]
+    };
+    const none = {
+      label: 'jupyverse',
+      capabilities: { ...new BatchingServer(null as any).capabilities }
+    };
+    expect(inputUnsupportedMessage(stdin, none, trans)).toContain('jupyverse');
+    expect(
+      inputUnsupportedMessage(
+        {
+          ...stdin,
+          outputs: [{ output_type: 'error', ename: 'ZeroDivisionError' }]
+        },
+        none,
+        trans
+      )
+    ).toBeNull();
+    expect(
+      inputUnsupportedMessage(
+        stdin,
+        {
+          label: 'nbmodel',
+          capabilities: { ...none.capabilities, input: 'request' }
+        },
+        trans
+      )
+    ).toBeNull();
   });
 });
 

@@ -3,6 +3,7 @@
  * announced and watched from before its request (the end of a short run can
  * arrive before the server's answer does), then followed to its end.
  */
+import { Notification } from '@jupyterlab/apputils';
 import type { ICodeCellModel } from '@jupyterlab/cells';
 import type {
   INotebookCellExecutor,
@@ -15,6 +16,7 @@ import {
   followLifecycle,
   type WatchOutcome
 } from './executionwatch';
+import { inputUnsupportedMessage } from './messages';
 import type { ListingPoller } from '../server/poller';
 import type {
   IExecutionBackend,
@@ -28,6 +30,7 @@ type SessionContext = NonNullable<RunCellOptions['sessionContext']>;
 
 /** A cell about to be submitted: its watch, its events, what is sent. */
 export interface IPreparedCell {
+  backend: IExecutionBackend;
   watch: ExecutionWatch;
   event: {
     notebook: INotebookModel;
@@ -84,6 +87,7 @@ export function prepareSubmission(
     }
   });
   return {
+    backend,
     watch,
     event,
     submit: {
@@ -105,7 +109,7 @@ export async function followSubmission(
   ctx: IConcludeContext,
   options: RunCellOptions,
   sessionContext: SessionContext,
-  prepared: Pick<IPreparedCell, 'watch' | 'event'>,
+  prepared: Pick<IPreparedCell, 'backend' | 'watch' | 'event'>,
   submission: ISubmission
 ): Promise<boolean> {
   const { watch, event } = prepared;
@@ -118,6 +122,14 @@ export async function followSubmission(
     outcome = await watch.done;
   } finally {
     release();
+  }
+  const inputMessage = inputUnsupportedMessage(
+    outcome,
+    prepared.backend,
+    ctx.trans
+  );
+  if (inputMessage) {
+    Notification.warning(inputMessage, { autoClose: false });
   }
   return conclude(ctx, options, outcome, event);
 }

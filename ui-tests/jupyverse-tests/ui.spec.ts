@@ -3,43 +3,19 @@
  * queue module (Shift+Enter, Run All), token auth on, plain Playwright
  * pages, every browser its own context.
  */
-import { expect, test, type Browser, type Page } from '@playwright/test';
-import { login, openNotebook, output, prompt, writeNotebook } from './helpers';
-
-/** Requests the page sends to the queue module's execute route. */
-function handoffPosts(page: Page): string[] {
-  const posts: string[] = [];
-  page.on('request', r => {
-    if (r.method() === 'POST' && r.url().includes('/api/handoff/kernels/')) {
-      posts.push(r.postData() ?? '');
-    }
-  });
-  return posts;
-}
-
-async function newBrowser(browser: Browser, path: string): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
-  await login(page);
-  await openNotebook(page, path);
-  return page;
-}
-
-async function runAll(page: Page): Promise<void> {
-  await page.getByRole('menuitem', { name: 'Run', exact: true }).click();
-  await page
-    .getByRole('menuitem', { name: 'Run All Cells', exact: true })
-    .click();
-}
-
-function marks(page: Page, state: string) {
-  return page.locator(
-    `.jp-Notebook .jp-handoff-CellBadge[data-state="${state}"]`
-  );
-}
-
-function statusItem(page: Page) {
-  return page.locator('.jp-handoff-StatusItem');
-}
+import { expect, test } from '@playwright/test';
+import {
+  handoffPosts,
+  login,
+  marks,
+  newBrowser,
+  openNotebook,
+  output,
+  prompt,
+  runAll,
+  statusItem,
+  writeNotebook
+} from './helpers';
 
 test('Shift+Enter runs the cell through the server queue', async ({ page }) => {
   await login(page);
