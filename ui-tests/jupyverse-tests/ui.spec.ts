@@ -82,6 +82,29 @@ test('the status item and cell marks in two browsers: 1 running, the rest queued
   await b.context().close();
 });
 
+test('a cell that calls input() fails at once with a readable message; the cells after it do not run', async ({
+  page
+}) => {
+  await login(page);
+  await writeNotebook(page, 'ui-input.ipynb', [
+    "name = input('name? ')",
+    "print('after')"
+  ]);
+  await openNotebook(page, 'ui-input.ipynb');
+  await runAll(page);
+  await expect(output(page, 0)).toContainText('StdinNotImplementedError', {
+    timeout: 30000
+  });
+  await expect(prompt(page, 0)).toHaveText('[1]:');
+  await expect(
+    page
+      .locator('.Toastify__toast')
+      .filter({ hasText: 'cells run on the server cannot get on jupyverse' })
+  ).toHaveCount(1);
+  await expect(prompt(page, 1)).toHaveText('[ ]:');
+  await expect(output(page, 1)).toHaveCount(0);
+});
+
 test('the setting turned off in the Settings Editor sends the next run through the kernel websocket', async ({
   page
 }) => {
