@@ -1,5 +1,5 @@
 /**
- * The same scenarios on the richest and the poorest backend: the executor,
+ * The same scenarios on the richest, a batching and the poorest backend: the executor,
  * the in-flight model and the status wording driven through a run, a Run
  * All with an error in the middle, an interrupt and a reload. Only the
  * drivers below know which backend is which.
@@ -15,6 +15,7 @@ import {
 } from './executorharness';
 import { FakeServer, quietYjsWarnings, until } from './fakes';
 import { PoorestServer } from './poorestbackend';
+import { BatchingServer } from './batchingbackend';
 
 quietYjsWarnings();
 
@@ -78,6 +79,19 @@ const DRIVERS: Array<[string, (doc: YNotebook) => IDriver]> = [
           });
           server.finish(r.requestId, 'error');
         }
+      };
+    }
+  ],
+  [
+    'a batching server with its own queue (as our jupyverse module)',
+    doc => {
+      const server = new BatchingServer(doc);
+      return {
+        backend: server,
+        received: () => server.received(),
+        start: () => server.start(),
+        finish: (status = 'ok') => server.finish(status),
+        interrupt: () => server.interrupt()
       };
     }
   ],

@@ -6,7 +6,8 @@
  * update instead of one per cell (the server applies, stores and broadcasts
  * each). Trust is set while the cells have no outputs (setting it later
  * would rewrite them). A cell marked in advance that then does not run on
- * the server gets its prompt back.
+ * the server gets its prompt back. With a backend that declares `batch`,
+ * the cells marked together are also submitted together (`queuedBehind`).
  */
 import type { CodeCell, ICodeCellModel } from '@jupyterlab/cells';
 import type {
@@ -61,6 +62,26 @@ export class BatchMarks {
     for (const other of queued) {
       this._premarked.add(other.cell.model as ICodeCellModel);
     }
+  }
+
+  /**
+   * The cells waiting behind `options` that its mark showed as queued, in
+   * the order they were run: with a backend that takes several cells in one
+   * request, they go to the server together with it.
+   */
+  queuedBehind(options: RunCellOptions): RunCellOptions[] {
+    return [...(this._waiting.get(options.notebook) ?? [])].filter(
+      other =>
+        other !== options &&
+        this._premarked.has(other.cell.model as ICodeCellModel) &&
+        !other.cell.isDisposed &&
+        other.cell.model.sharedModel.getSource().trim() !== ''
+    );
+  }
+
+  /** A cell marked in advance went to the server with an earlier one. */
+  handedOver(options: RunCellOptions): void {
+    this._premarked.delete(options.cell.model as ICodeCellModel);
   }
 
   /** A cell marked in advance that will not run on the server. */

@@ -24,6 +24,7 @@ import type {
   ExecutionOutcome,
   IExecutionBackend,
   ISubmission,
+  RequestProgress,
   RequestStatus
 } from '../tokens';
 
@@ -113,7 +114,7 @@ export class ExecutionWatch {
 
   private _onTrackedStatus = (status: TrackedStatus): void => {
     if (status === 'gone') {
-      void this._settle();
+      void this._settle(true);
     } else {
       // A listing does not report stdin prompts: its "running" does not
       // undo a prompt this watch read itself; only its next read does.
@@ -146,7 +147,7 @@ export class ExecutionWatch {
    * races between the document update and the result becoming readable),
    * else from the document.
    */
-  private async _settle(): Promise<void> {
+  private async _settle(gone = false): Promise<void> {
     if (this._settling || this._finished || !this._submission) {
       return;
     }
@@ -159,6 +160,8 @@ export class ExecutionWatch {
     ) {
       if (this._observer.ended && this._observer.cell) {
         this._finish(outcomeFromDocument(this._observer.cell));
+      } else if (gone) {
+        await this._settleUnlisted();
       }
       return;
     }
@@ -202,6 +205,54 @@ export class ExecutionWatch {
         await delay(Timings.settleStep * (attempt + 1));
       }
       // Still listed as running: the poller reports when it is gone.
+    } finally {
+      this._settling = false;
+    }
+  }
+
+  /**
+   * A backend without final results stopped listing the submission and the
+   * document shows no end: the server may have dropped it without running
+   * it (a cell before it failed, an interrupt), which writes no count. Ask
+   * the server once how it ended; a run that did end waits for the
+   * document.
+   */
+  private async _settleUnlisted(): Promise<void> {
+    const { backend, kernelId } = this._options;
+    const submission = this._submission;
+    if (!backend.check || !submission || submission.requestId === null) {
+      return;
+    }
+    this._settling = true;
+    try {
+      let progress: RequestProgress;
+      try {
+        progress = await backend.check(kernelId, submission);
+      } catch {
+        // Unreachable: the next listing that misses it asks again.
+        return;
+      }
+      if (!progress.done || this._finished) {
+        return;
+      }
+      const outcome = progress.outcome;
+      if (outcome.kind === 'cancelled' || outcome.kind === 'failed') {
+        this._finish(outcome);
+      } else if (
+        outcome.kind === 'reply' &&
+        outcome.status === 'aborted' &&
+        !showsRunEnd(this._observer.cell)
+      ) {
+        // The kernel aborted it (a foreign cell before it failed): as
+        // JupyterLab treats a cell after a failing one.
+        this._finish({
+          kind: 'cancelled',
+          reason: 'previous-failed',
+          message: ''
+        });
+      } else {
+        this._finish(await this._outcomeFromDocumentWhenComplete());
+      }
     } finally {
       this._settling = false;
     }

@@ -13,22 +13,16 @@ import {
   type ITranslator,
   type TranslationBundle
 } from '@jupyterlab/translation';
-import type { ISharedNotebook } from '@jupyter/ydoc';
 import { waitForDocumentId } from './documentid';
 import { chooseExecutionPath, type ExecutionPath } from './executionpath';
 import {
-  ExecutionWatch,
-  followLifecycle,
-  type WatchOutcome
-} from './executionwatch';
+  followSubmission,
+  prepareSubmission,
+  type IBatchedCell
+} from './submission';
 import { BatchMarks } from './batch';
-import {
-  abortQueued,
-  conclude,
-  failRun,
-  type IConcludeContext
-} from './conclude';
-import { causeOfStop, LiveRuns, OutputsMemory } from './cutshort';
+import { LiveRuns } from './cutshort';
+import { abortQueued, failRun, type IConcludeContext } from './conclude';
 import { checkKernel, kernelSettled } from './guards';
 import type { ReconcileAction } from './divergence';
 import { describeBackendError } from './messages';
@@ -129,6 +123,17 @@ export class HandoffExecutor implements INotebookCellExecutor {
     let onServer = false;
     try {
       await ticket.turn;
+      const batched = this._batched.get(options);
+      if (batched) {
+        this._batched.delete(options);
+        onServer = true;
+        return await this._followBatched(
+          options,
+          sessionContext,
+          batched,
+          ticket
+        );
+      }
       await this._options.settings.ready;
       if (ticket.aborted) {
         ticket.release();
@@ -255,13 +260,11 @@ export class HandoffExecutor implements INotebookCellExecutor {
     path: Extract<ExecutionPath, { path: 'server' }>,
     ticket: { release(): void }
   ): Promise<boolean> {
-    const { cell, notebook, notebookConfig } = options;
-    const { backend, documentId } = path;
+    const { cell, notebook } = options;
+    const { backend } = path;
     const model = cell.model as ICodeCellModel;
-    const code = model.sharedModel.getSource();
-    const cellId = model.sharedModel.getId();
 
-    if (!code.trim()) {
+    if (!model.sharedModel.getSource().trim()) {
       // As in JupyterLab: an empty cell is cleared, not executed.
       model.sharedModel.transact(() => model.clearExecution(), false);
       options.onCellExecuted({ cell, success: true });
@@ -269,120 +272,109 @@ export class HandoffExecutor implements INotebookCellExecutor {
     }
 
     notebook.deletedCells.splice(0, notebook.deletedCells.length);
-    options.onCellExecutionScheduled({ cell });
     this._batch.markBeforeSubmit(options);
-
-    const event = {
-      notebook,
-      cellId,
-      kernelId,
-      requestId: null as string | null
-    };
-    this._options.onSubmission?.({ ...event, phase: 'submitting' });
-
+    // A backend that takes several cells in one request gets the cells
+    // marked with this one in the same request: the server queues all of
+    // them or none, so a failure or a closed tab cannot split a Run All.
+    const followers =
+      backend.capabilities.batch &&
+      backend.capabilities.queue === 'server' &&
+      backend.submitBatch
+        ? this._batch.queuedBehind(options)
+        : [];
+    const documentPath =
+      (this._options.kernelShared?.(kernelId, sessionContext.path) ?? true)
+        ? sessionContext.path
+        : null;
     // Watch the document from before the POST: the end of a short run can
     // arrive before the server's answer does.
-    let lastStatus: string | null = null;
-    // For a run cut short: whether it was running, and what it showed.
-    const live = this._live.add(kernelId);
-    const memory = new OutputsMemory(
-      notebook.sharedModel as ISharedNotebook,
-      cellId
+    const prepared = [options, ...followers].map(one =>
+      prepareSubmission(one, {
+        backend,
+        poller: this._options.poller,
+        onSubmission: this._options.onSubmission,
+        kernelId,
+        documentId: path.documentId,
+        documentPath,
+        live: this._live,
+        documentGraceMs: this._options.documentGraceMs
+      })
     );
-    let wasRunning: boolean | null = null;
-    // JupyterLab reports a restart by the server after a death as
-    // 'restarting' then, a moment later, 'autorestarting': keep the latter.
-    let stopReason: string | null = null;
-    const watch = new ExecutionWatch({
-      backend,
-      poller: this._options.poller,
-      kernelId,
-      notebook: notebook.sharedModel as ISharedNotebook,
-      cellId,
-      documentGraceMs: this._options.documentGraceMs,
-      onStatus: status => {
-        if (status !== 'gone') {
-          live.status = status;
-        }
-        if (status !== 'gone' && status !== lastStatus) {
-          lastStatus = status;
-          this._options.onSubmission?.({ ...event, phase: 'accepted', status });
-        }
-      }
+    const submissions =
+      followers.length > 0
+        ? backend.submitBatch!(prepared.map(p => p.submit))
+        : backend.submit(prepared[0].submit).then(s => [s]);
+    followers.forEach((follower, i) => {
+      this._batch.handedOver(follower);
+      this._batched.set(follower, {
+        ...prepared[i + 1],
+        submission: submissions.then(all => all[i + 1])
+      });
     });
+    // Followers read the outcome on their turn; a refusal is handled there.
+    submissions.catch(() => undefined);
+
     // With the queue in the tab, the next cell waits until this one is over.
     const tabQueue = backend.capabilities.queue === 'tab';
     let submission: ISubmission;
     try {
-      submission = await backend.submit({
-        kernelId,
-        code,
-        cellId,
-        documentId,
-        documentPath:
-          (this._options.kernelShared?.(kernelId, sessionContext.path) ?? true)
-            ? sessionContext.path
-            : null,
-        recordTiming: !!notebookConfig.recordTiming
-      });
+      [submission] = await submissions;
     } catch (reason) {
-      watch.dispose();
-      live.remove();
-      memory.dispose();
+      prepared[0].discard();
       ticket.release();
       return failRun(
         this._context,
         options,
         describeBackendError(reason, this._trans),
-        event
+        prepared[0].event
       );
     }
     if (!tabQueue) {
       ticket.release();
     }
-    event.requestId = submission.requestId;
-    this._options.onSubmission?.({ ...event, phase: 'accepted' });
-    watch.accepted(submission);
+    // Conclude before the next cell of a tab-fed queue may go: a failure
+    // must stop it first.
+    return followSubmission(
+      this._context,
+      options,
+      sessionContext,
+      prepared[0],
+      submission
+    );
+  }
 
-    const release = followLifecycle(sessionContext, {
-      stop: reason => {
-        // Decided when the kernel goes, before any of the runs stopped
-        // with it concludes (and leaves `live`).
-        wasRunning ??= live.wasRunning();
-        if (stopReason === null || reason !== 'restarting') {
-          stopReason = reason;
-        }
-        watch.stop(reason);
-      }
-    });
-    let outcome: WatchOutcome;
+  /**
+   * A cell an earlier cell submitted in its request: follow it on the
+   * server, or give its prompt back if the request was refused.
+   */
+  private async _followBatched(
+    options: RunCellOptions,
+    sessionContext: SessionContext,
+    batched: IBatchedCell,
+    ticket: { release(): void }
+  ): Promise<boolean> {
+    let submission: ISubmission;
     try {
-      outcome = await watch.done;
-      if (outcome.kind === 'stopped' && causeOfStop(outcome.reason)) {
-        outcome = await stoppedOrForgotten(
-          backend,
-          kernelId,
-          submission,
-          outcome
-        );
-        if (outcome.kind === 'stopped' && stopReason) {
-          outcome = { ...outcome, reason: stopReason };
-        }
-      }
-    } finally {
-      release();
-    }
-    try {
-      // Conclude before the next cell of a tab-fed queue may go: a failure
-      // must stop it first.
-      return conclude(this._context, options, outcome, event, {
-        wasRunning: wasRunning ?? live.wasRunning(),
-        outputs: memory.outputs
+      submission = await batched.submission;
+    } catch {
+      batched.discard();
+      ticket.release();
+      this._options.onSubmission?.({
+        ...batched.event,
+        phase: 'finished',
+        success: false
       });
-    } finally {
-      live.remove();
-      memory.dispose();
+      this._batch.unmark(options.cell.model as ICodeCellModel);
+      return abortQueued(options);
     }
+    ticket.release();
+    return followSubmission(
+      this._context,
+      options,
+      sessionContext,
+      batched,
+      submission
+    );
   }
 
   private _stopQueueAfterError(options: RunCellOptions): void {
@@ -413,29 +405,6 @@ export class HandoffExecutor implements INotebookCellExecutor {
   private _noDocumentId = new WeakSet<INotebookModel>();
   private _batch = new BatchMarks();
   private _live = new LiveRuns();
-}
-
-/**
- * A kernel that went away during a run (dead, replaced) may have gone with
- * the whole server: a server that stopped or no longer knows the run means
- * the server restarted, which is what the cell must say.
- */
-async function stoppedOrForgotten(
-  backend: IExecutionBackend,
-  kernelId: string,
-  submission: ISubmission,
-  outcome: WatchOutcome
-): Promise<WatchOutcome> {
-  if (!backend.check || submission.requestId === null) {
-    return outcome;
-  }
-  try {
-    const progress = await backend.check(kernelId, submission);
-    return progress.done && progress.outcome.kind === 'consumed'
-      ? progress.outcome
-      : outcome;
-  } catch {
-    // No answer: the server is down.
-    return { kind: 'consumed' };
-  }
+  /** Cells submitted by an earlier cell's request, until their turn. */
+  private _batched = new Map<RunCellOptions, IBatchedCell>();
 }

@@ -7,7 +7,7 @@ import type { KernelMessage } from '@jupyterlab/services';
 import { KernelError } from '@jupyterlab/notebook';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { BackendError } from '../backend/types';
-import type { ExecutionOutcome } from '../tokens';
+import type { ExecutionOutcome, IExecutionBackend } from '../tokens';
 
 /**
  * A sentence for a failed submission, with the server's own words.
@@ -83,4 +83,34 @@ export function replyContent(
     evalue: typeof error?.evalue === 'string' ? error.evalue : '',
     traceback: Array.isArray(error?.traceback) ? error.traceback : []
   } as unknown as KernelMessage.IExecuteReplyMsg['content'];
+}
+
+/**
+ * What to tell the user when a cell run on the server failed because it
+ * called `input()` and the backend cannot pass prompts on (the kernel
+ * raises `StdinNotImplementedError`, whose own words blame "this
+ * frontend"), or `null` when that is not what happened.
+ */
+export function inputUnsupportedMessage(
+  outcome: ExecutionOutcome | { kind: string },
+  backend: Pick<IExecutionBackend, 'label' | 'capabilities'>,
+  trans: TranslationBundle
+): string | null {
+  if (
+    outcome.kind !== 'reply' ||
+    backend.capabilities.input !== 'none' ||
+    !(outcome as Extract<ExecutionOutcome, { kind: 'reply' }>).outputs.some(
+      output =>
+        typeof output === 'object' &&
+        output !== null &&
+        (output as { output_type?: unknown }).output_type === 'error' &&
+        (output as { ename?: unknown }).ename === 'StdinNotImplementedError'
+    )
+  ) {
+    return null;
+  }
+  return trans.__(
+    'This cell asked for input (input() or getpass()), which cells run on the server cannot get on %1. To answer it, turn off "Run cells on the server" in the Settings Editor and run the cell again in this tab.',
+    backend.label
+  );
 }

@@ -1,7 +1,7 @@
 /**
  * Helpers for the jupyverse browser tests (plain Playwright pages).
  */
-import { expect, type Page } from '@playwright/test';
+import { expect, type Browser, type Page } from '@playwright/test';
 
 export const TOKEN = process.env.HANDOFF_JUPYVERSE_TOKEN!;
 
@@ -56,15 +56,24 @@ export async function writeNotebook(
   expect(response.ok()).toBe(true);
 }
 
-/** Open a notebook and wait until its kernel is idle. */
+/**
+ * Open a notebook and wait until its kernel is connected and idle.
+ *
+ * The notebook toolbar's execution indicator says `idle` from the moment
+ * the notebook is shown, before any kernel status arrived: a cell run then
+ * in the tab (the setting off) found no kernel yet and was dropped. The
+ * status bar's kernel item shows the session's real state ("No Kernel |
+ * Initializing" while jupyverse still starts the kernel). Each test's page
+ * has one notebook open, so the status bar speaks of it.
+ */
 export async function openNotebook(page: Page, path: string): Promise<void> {
   await page.goto(`/lab/tree/${path}`);
   await expect(page.locator('.jp-Notebook .jp-Cell').first()).toBeVisible({
     timeout: 60000
   });
   await expect(
-    page.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]')
-  ).toBeAttached({ timeout: 60000 });
+    page.locator('#jp-main-statusbar').getByText(/^Python 3 .*\| Idle$/)
+  ).toBeVisible({ timeout: 60000 });
 }
 
 /** The prompt text of the `index`-th cell, e.g. `[1]:`. */
@@ -125,4 +134,42 @@ export async function submit(
   return (await response.json()).requests.map(
     (r: { request_id: string }) => r.request_id
   );
+}
+
+/** Requests the page sends to the queue module's execute route. */
+export function handoffPosts(page: Page): string[] {
+  const posts: string[] = [];
+  page.on('request', r => {
+    if (r.method() === 'POST' && r.url().includes('/api/handoff/kernels/')) {
+      posts.push(r.postData() ?? '');
+    }
+  });
+  return posts;
+}
+
+export async function newBrowser(
+  browser: Browser,
+  path: string
+): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  await login(page);
+  await openNotebook(page, path);
+  return page;
+}
+
+export async function runAll(page: Page): Promise<void> {
+  await page.getByRole('menuitem', { name: 'Run', exact: true }).click();
+  await page
+    .getByRole('menuitem', { name: 'Run All Cells', exact: true })
+    .click();
+}
+
+export function marks(page: Page, state: string) {
+  return page.locator(
+    `.jp-Notebook .jp-handoff-CellBadge[data-state="${state}"]`
+  );
+}
+
+export function statusItem(page: Page) {
+  return page.locator('.jp-handoff-StatusItem');
 }

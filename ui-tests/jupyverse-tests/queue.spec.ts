@@ -68,8 +68,11 @@ test('Run All with an error: two tabs show the queue, the cells after it never r
   const contexts = [await browser.newContext(), await browser.newContext()];
   const pages = await Promise.all(contexts.map(c => c.newPage()));
   await login(pages[0]);
+  // The first cell waits for the test's go: the cells stay queued until
+  // both tabs were seen showing all six [*], however loaded the machine is
+  // (a 2 s sleep here was over before the twelve checks on a busy machine).
   await writeNotebook(pages[0], 'errors.ipynb', [
-    'import time; time.sleep(2); print(1)',
+    "import time, pathlib\nwhile not pathlib.Path('go-errors').exists(): time.sleep(0.1)\nprint(1)",
     'print(2)',
     '1/0',
     'print(4)',
@@ -99,6 +102,10 @@ test('Run All with an error: two tabs show the queue, the cells after it never r
       await expect(prompt(page, i)).toHaveText('[*]:');
     }
   }
+  const go = await pages[0].request.put('/api/contents/go-errors', {
+    data: { path: 'go-errors', type: 'file', format: 'text', content: '' }
+  });
+  expect(go.ok()).toBe(true);
   for (const page of pages) {
     await expect(prompt(page, 2)).toHaveText('[3]:', { timeout: 30000 });
     await expect(output(page, 2)).toContainText('ZeroDivisionError');

@@ -3,43 +3,19 @@
  * queue module (Shift+Enter, Run All), token auth on, plain Playwright
  * pages, every browser its own context.
  */
-import { expect, test, type Browser, type Page } from '@playwright/test';
-import { login, openNotebook, output, prompt, writeNotebook } from './helpers';
-
-/** Requests the page sends to the queue module's execute route. */
-function handoffPosts(page: Page): string[] {
-  const posts: string[] = [];
-  page.on('request', r => {
-    if (r.method() === 'POST' && r.url().includes('/api/handoff/kernels/')) {
-      posts.push(r.postData() ?? '');
-    }
-  });
-  return posts;
-}
-
-async function newBrowser(browser: Browser, path: string): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
-  await login(page);
-  await openNotebook(page, path);
-  return page;
-}
-
-async function runAll(page: Page): Promise<void> {
-  await page.getByRole('menuitem', { name: 'Run', exact: true }).click();
-  await page
-    .getByRole('menuitem', { name: 'Run All Cells', exact: true })
-    .click();
-}
-
-function marks(page: Page, state: string) {
-  return page.locator(
-    `.jp-Notebook .jp-handoff-CellBadge[data-state="${state}"]`
-  );
-}
-
-function statusItem(page: Page) {
-  return page.locator('.jp-handoff-StatusItem');
-}
+import { expect, test } from '@playwright/test';
+import {
+  handoffPosts,
+  login,
+  marks,
+  newBrowser,
+  openNotebook,
+  output,
+  prompt,
+  runAll,
+  statusItem,
+  writeNotebook
+} from './helpers';
 
 test('Shift+Enter runs the cell through the server queue', async ({ page }) => {
   await login(page);
@@ -104,6 +80,29 @@ test('the status item and cell marks in two browsers: 1 running, the rest queued
   }
   await a.context().close();
   await b.context().close();
+});
+
+test('a cell that calls input() fails at once with a readable message; the cells after it do not run', async ({
+  page
+}) => {
+  await login(page);
+  await writeNotebook(page, 'ui-input.ipynb', [
+    "name = input('name? ')",
+    "print('after')"
+  ]);
+  await openNotebook(page, 'ui-input.ipynb');
+  await runAll(page);
+  await expect(output(page, 0)).toContainText('StdinNotImplementedError', {
+    timeout: 30000
+  });
+  await expect(prompt(page, 0)).toHaveText('[1]:');
+  await expect(
+    page
+      .locator('.Toastify__toast')
+      .filter({ hasText: 'cells run on the server cannot get on jupyverse' })
+  ).toHaveCount(1);
+  await expect(prompt(page, 1)).toHaveText('[ ]:');
+  await expect(output(page, 1)).toHaveCount(0);
 });
 
 test('the setting turned off in the Settings Editor sends the next run through the kernel websocket', async ({

@@ -1,45 +1,23 @@
 /**
- * The whole handoff on jupyverse from the notebook UI: cells go to our
- * queue module (Shift+Enter, Run All), token auth on, plain Playwright
- * pages, every browser its own context.
+ * Run All and the seed scenario on jupyverse from the notebook UI: the
+ * cells of a Run All go to our queue module in one request, so they are
+ * queued all or none (a failure, an interrupt or a closed tab cannot split
+ * them). Token auth on, plain Playwright pages, every browser its own
+ * context.
  */
-import { expect, test, type Browser, type Page } from '@playwright/test';
-import { login, openNotebook, output, prompt, writeNotebook } from './helpers';
-
-/** Requests the page sends to the queue module's execute route. */
-function handoffPosts(page: Page): string[] {
-  const posts: string[] = [];
-  page.on('request', r => {
-    if (r.method() === 'POST' && r.url().includes('/api/handoff/kernels/')) {
-      posts.push(r.postData() ?? '');
-    }
-  });
-  return posts;
-}
-
-async function newBrowser(browser: Browser, path: string): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
-  await login(page);
-  await openNotebook(page, path);
-  return page;
-}
-
-async function runAll(page: Page): Promise<void> {
-  await page.getByRole('menuitem', { name: 'Run', exact: true }).click();
-  await page
-    .getByRole('menuitem', { name: 'Run All Cells', exact: true })
-    .click();
-}
-
-function marks(page: Page, state: string) {
-  return page.locator(
-    `.jp-Notebook .jp-handoff-CellBadge[data-state="${state}"]`
-  );
-}
-
-function statusItem(page: Page) {
-  return page.locator('.jp-handoff-StatusItem');
-}
+import { expect, test } from '@playwright/test';
+import {
+  handoffPosts,
+  login,
+  marks,
+  newBrowser,
+  openNotebook,
+  output,
+  prompt,
+  runAll,
+  statusItem,
+  writeNotebook
+} from './helpers';
 
 test('the seed: close the tab mid-run, a new browser sees [*], 0-11 once, then [n]; i is 11', async ({
   browser
@@ -96,6 +74,7 @@ test('Run All over 6 cells whose 3rd raises: 4-6 do not run, the server lives', 
     'print(5)',
     'print(6)'
   ]);
+  const posts = handoffPosts(page);
   await openNotebook(page, 'ui-error.ipynb');
   await runAll(page);
   await expect(output(page, 2)).toContainText('ZeroDivisionError', {
@@ -106,6 +85,8 @@ test('Run All over 6 cells whose 3rd raises: 4-6 do not run, the server lives', 
     await expect(prompt(page, i)).toHaveText('[ ]:');
     await expect(output(page, i)).toHaveCount(0);
   }
+  // The six cells went to the server in one request.
+  expect(posts.length).toBe(1);
   expect((await page.request.get('/api/handoff')).ok()).toBe(true);
 });
 
