@@ -23,7 +23,8 @@ export class KernelLedger {
         status: 'unknown',
         listing: null,
         listedAt: 0,
-        idleAtListing: false
+        idleAtListing: false,
+        prompted: new Set()
       };
       this._kernels.set(kernelId, kernel);
     }

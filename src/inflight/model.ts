@@ -19,6 +19,7 @@ import { Timings } from '../timings';
 import { CellsObserver } from './cells';
 import { deriveWithEffects, nextEntries } from './entries';
 import { KernelLedger } from './kernels';
+import { NotebookRecords } from './notebooks';
 import { endKernelExecutions, endsExecutions, recordListing } from './listing';
 import { applySubmission, type ISubmissionInput } from './submissions';
 import {
@@ -146,17 +147,7 @@ export class InFlightModel implements IInFlightModel, IDisposable {
       if (nb) {
         this._cells.detach(nb);
       }
-      nb = {
-        key,
-        model: sharedModel,
-        kernelId,
-        cells: new Map(),
-        own: new Map(),
-        entries: new Map(),
-        refs: 1,
-        onChanged: null
-      };
-      const record = nb;
+      const record = this._notebooks.create(key, sharedModel, kernelId);
       record.onChanged = (_: ISharedNotebook, change: NotebookChange) => {
         if (change.cellsChange) {
           this._cells.sync(record, false);
@@ -164,9 +155,9 @@ export class InFlightModel implements IInFlightModel, IDisposable {
         }
       };
       sharedModel.changed.connect(record.onChanged);
-      this._notebooks.set(key, record);
       this._cells.sync(record, true);
       this._update([record], 'document');
+      nb = record;
     }
     const record = nb;
     let disposed = false;
@@ -188,17 +179,9 @@ export class InFlightModel implements IInFlightModel, IDisposable {
    * Follow a notebook under a new key (the file was renamed).
    */
   renameNotebook(oldKey: string, newKey: string): void {
-    const nb = this._notebooks.get(oldKey);
-    if (!nb || oldKey === newKey || this._notebooks.has(newKey)) {
-      return;
+    if (this._notebooks.rename(oldKey, newKey)) {
+      this._changed.emit({ keys: [oldKey, newKey] });
     }
-    this._notebooks.delete(oldKey);
-    nb.key = newKey;
-    this._notebooks.set(newKey, nb);
-    nb.entries = new Map(
-      [...nb.entries].map(([id, entry]) => [id, { ...entry, key: newKey }])
-    );
-    this._changed.emit({ keys: [oldKey, newKey] });
   }
 
   /**
@@ -237,10 +220,10 @@ export class InFlightModel implements IInFlightModel, IDisposable {
         this._cells,
         kernelId,
         status,
-        this._notebooksOn(kernelId)
+        this._notebooks.on(kernelId)
       );
     }
-    const needs = this._update(this._notebooksOn(kernelId), 'kernel');
+    const needs = this._update(this._notebooks.on(kernelId), 'kernel');
     if (status === 'idle' && previous !== 'idle' && needs.has(kernelId)) {
       this._listingNeeded.emit(kernelId);
     }
@@ -254,10 +237,10 @@ export class InFlightModel implements IInFlightModel, IDisposable {
   interrupted(kernelId: string): void {
     const kernel = this._ledger.kernel(kernelId);
     kernel.listing = null;
-    for (const nb of this._notebooksOn(kernelId)) {
+    for (const nb of this._notebooks.on(kernelId)) {
       this._cells.orphan(nb, 'interrupt');
     }
-    this._update(this._notebooksOn(kernelId), 'kernel');
+    this._update(this._notebooks.on(kernelId), 'kernel');
     this._listingNeeded.emit(kernelId);
   }
 
@@ -267,7 +250,7 @@ export class InFlightModel implements IInFlightModel, IDisposable {
    * Requests are matched to cells by `cellId`.
    */
   applyListing(kernelId: string, requests: readonly IInFlightRequest[]): void {
-    const notebooks = this._notebooksOn(kernelId);
+    const notebooks = this._notebooks.on(kernelId);
     recordListing(this._ledger, kernelId, requests, this._now(), notebooks);
     const needs = this._update(notebooks, 'listing');
     if (needs.get(kernelId)?.has('grace')) {
@@ -281,20 +264,16 @@ export class InFlightModel implements IInFlightModel, IDisposable {
    * it): their cells show `input` instead of `running`.
    */
   applyPrompts(kernelId: string, requestIds: Iterable<string>): void {
+    const kernel = this._ledger.kernel(kernelId);
     const next = new Set(requestIds);
-    const previous = this._prompted.get(kernelId) ?? new Set<string>();
     if (
-      next.size === previous.size &&
-      [...next].every(id => previous.has(id))
+      next.size === kernel.prompted.size &&
+      [...next].every(id => kernel.prompted.has(id))
     ) {
       return;
     }
-    if (next.size) {
-      this._prompted.set(kernelId, next);
-    } else {
-      this._prompted.delete(kernelId);
-    }
-    this._update(this._notebooksOn(kernelId), 'listing');
+    kernel.prompted = next;
+    this._update(this._notebooks.on(kernelId), 'listing');
   }
 
   /**
@@ -324,7 +303,7 @@ export class InFlightModel implements IInFlightModel, IDisposable {
    * itself never writes to the document.
    */
   clearStale(key?: string): IStaleCell[] {
-    const notebooks = this._select(key);
+    const notebooks = this._notebooks.select(key);
     const cleared = dismissStale(notebooks);
     this._update(notebooks, 'user');
     return cleared;
@@ -334,7 +313,7 @@ export class InFlightModel implements IInFlightModel, IDisposable {
    * The entries of one notebook (in document order), or of all notebooks.
    */
   entries(key?: string): IInFlightEntry[] {
-    return orderedEntries(this._select(key));
+    return orderedEntries(this._notebooks.select(key));
   }
 
   /**
@@ -348,7 +327,7 @@ export class InFlightModel implements IInFlightModel, IDisposable {
    * How many cells are in each state, in one notebook or in all.
    */
   counts(key?: string): IInFlightCounts {
-    return countEntries(this._select(key));
+    return countEntries(this._notebooks.select(key));
   }
 
   dispose(): void {
@@ -404,40 +383,21 @@ export class InFlightModel implements IInFlightModel, IDisposable {
       cells: this._cells,
       grace: this._grace,
       sharing: this._sharing(nb),
-      prompted:
-        nb.kernelId !== null ? this._prompted.get(nb.kernelId) : undefined
+      prompted: this._ledger.get(nb.kernelId)?.prompted
     });
   }
 
   /** The notebooks on the same kernel as `nb`. */
   private _sharing(nb: INotebookRecord): INotebookRecord[] {
-    return nb.kernelId === null ? [nb] : this._notebooksOn(nb.kernelId);
-  }
-
-  private _notebooksOn(kernelId: string): INotebookRecord[] {
-    return [...this._notebooks.values()].filter(nb => nb.kernelId === kernelId);
-  }
-
-  private _select(key?: string): INotebookRecord[] {
-    if (key === undefined) {
-      return [...this._notebooks.values()];
-    }
-    const nb = this._notebooks.get(key);
-    return nb ? [nb] : [];
+    return nb.kernelId === null ? [nb] : this._notebooks.on(nb.kernelId);
   }
 
   private _release(nb: INotebookRecord): void {
-    if (this._notebooks.get(nb.key) !== nb) {
-      return;
-    }
-    nb.refs--;
-    if (nb.refs > 0) {
-      return;
-    }
-    this._cells.detach(nb);
-    this._notebooks.delete(nb.key);
-    if (nb.entries.size) {
-      this._changed.emit({ keys: [nb.key] });
+    if (this._notebooks.release(nb)) {
+      this._cells.detach(nb);
+      if (nb.entries.size) {
+        this._changed.emit({ keys: [nb.key] });
+      }
     }
   }
 
@@ -458,8 +418,7 @@ export class InFlightModel implements IInFlightModel, IDisposable {
   private _now: () => number;
   private _grace: number;
   private _readMark: (cell: ISharedCodeCell) => ICellMark | null;
-  private _notebooks = new Map<string, INotebookRecord>();
-  private _prompted = new Map<string, Set<string>>();
+  private _notebooks = new NotebookRecords();
   private _isDisposed = false;
   private _changed = new Signal<this, IInFlightChange>(this);
   private _listingNeeded = new Signal<this, string>(this);

@@ -73,6 +73,8 @@ export interface IKernelRecord {
   listing: Map<string, IInFlightRequest[]> | null;
   listedAt: number;
   idleAtListing: boolean;
+  /** The requests that wait on a stdin prompt now. */
+  prompted: Set<string>;
 }
 
 export const RANK: Record<RequestStatus, number> = {

@@ -3,7 +3,7 @@
  * constructor (injected: tests pass a recording one; a browser without it
  * is `unsupported`).
  */
-import type { BrowserPermission } from './rules';
+import type { BrowserPermission } from './settings';
 import type { INoticeText } from './words';
 
 /**
