@@ -23,7 +23,7 @@ import {
 
 quietYjsWarnings();
 
-function setup() {
+function setup(options: { pollOnlyOnceDecided?: boolean } = {}) {
   const doc = notebookWithCells(['a', 'b']);
   const server = new FakeServer(doc);
   const decided = new Signal<IExecutionBackendRegistry, BackendDecision>(
@@ -38,18 +38,35 @@ function setup() {
       current = value;
     },
     decided,
-    decide: jest.fn(async (): Promise<BackendDecision> => current!),
+    // Deciding takes a probe: the decision comes a moment later.
+    decide: jest.fn(async (): Promise<BackendDecision> => {
+      if (options.pollOnlyOnceDecided) {
+        await Promise.resolve();
+        current = { kind: 'backend', backend: server };
+      }
+      return current!;
+    }),
     reset: jest.fn(() => {
       current = null;
     }),
     register: jest.fn()
   };
-  const poller = new ListingPoller({
-    backend: () => server,
-    minMs: 10,
-    maxMs: 20,
-    standby: 'never'
-  });
+  // As in the plugin, the poller may only know the backend once decided;
+  // with a minute between reads, only an immediate read is seen.
+  const poller = options.pollOnlyOnceDecided
+    ? new ListingPoller({
+        backend: () =>
+          current?.kind === 'backend' ? (current.backend as any) : null,
+        minMs: 60000,
+        maxMs: 60000,
+        standby: 'never'
+      })
+    : new ListingPoller({
+        backend: () => server,
+        minMs: 10,
+        maxMs: 20,
+        standby: 'never'
+      });
   const kernel = {
     id: 'k1',
     clientId: 'tab-session',
@@ -206,6 +223,14 @@ describe('InFlightService', () => {
       state: 'running',
       requestId: submission.requestId
     });
+    t.dispose();
+  });
+
+  it('reads the listing as soon as the backend is decided for a notebook that opens', async () => {
+    const t = setup({ pollOnlyOnceDecided: true });
+    const listed = t.server.listInFlight;
+    await until(() => listed.mock.calls.length > 0);
+    expect(listed).toHaveBeenCalledWith('k1');
     t.dispose();
   });
 

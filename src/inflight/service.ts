@@ -244,8 +244,12 @@ export class InFlightService implements IInFlightExecutions {
       foreign = kernel ? this._foreign.follow(kernel) : null;
       if (kernel) {
         this.model.setKernelStatus(kernel.id, kernel.status);
-        void this._backends.decide(kernel.id).catch(() => undefined);
-        this._poller.refresh(kernel.id, true);
+        // The poller reads only once the backend is known: ask right after.
+        const id = kernel.id;
+        void this._backends.decide(id).then(
+          () => this._poller.refresh(id, true),
+          () => undefined
+        );
       }
     };
     // Only a connection lost after it was up is a reconnect; the first
