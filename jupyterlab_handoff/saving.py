@@ -52,6 +52,11 @@ class RunSaver:
         if self._task is not None:
             self._task.cancel()
             self._task = None
+        for run in self._runs.runs():
+            try:
+                mark_cut_short(self._server.rooms.get(run.room_id), run.cell_id)
+            except Exception as error:  # still save every room
+                self._log.warning("jupyterlab_handoff: could not mark %s: %r", run.cell_id, error)
         rooms = [
             room_id
             for room_id, room in list(self._server.rooms.items())
@@ -105,6 +110,51 @@ class RunSaver:
                     await self.save(room_id, only_if_dirty=True)
                 except Exception as error:  # keep saving the other rooms
                     self._log.warning("jupyterlab_handoff: could not save %s: %r", room_id, error)
+
+
+#: The note a running cell gets when the server stops under it: the same
+#: words as the frontend's (src/execution/cutshort.ts), which then does not
+#: add its own.
+CUT_SHORT_NAME = "RunCutShort"
+CUT_SHORT_MESSAGE = (
+    "This run was cut short: the Jupyter server stopped while it ran. "
+    "The outputs above are what it printed before the stop."
+)
+
+
+def mark_cut_short(room: Any, cell_id: str) -> bool:
+    """Say in the running cell that the server stopped under it, once.
+
+    Written into the shared document before it is saved, so the file and
+    every tab say why the run ended, after the outputs it had. The kernel's
+    reply to its shutdown may still follow it.
+    """
+    document = getattr(room, "_document", None)
+    cells = getattr(document, "ycells", None)
+    if cells is None:
+        return False
+    for cell in cells:
+        if cell.get("id") != cell_id:
+            continue
+        outputs = cell.get("outputs")
+        if outputs is None:
+            return False
+        for output in outputs:
+            value = output.to_py() if hasattr(output, "to_py") else output
+            if value.get("ename") == CUT_SHORT_NAME and value.get("evalue") == CUT_SHORT_MESSAGE:
+                return False
+        with cells.doc.transaction():
+            outputs.append(
+                {
+                    "output_type": "error",
+                    "ename": CUT_SHORT_NAME,
+                    "evalue": CUT_SHORT_MESSAGE,
+                    "traceback": [f"{CUT_SHORT_NAME}: {CUT_SHORT_MESSAGE}"],
+                }
+            )
+            cell["execution_state"] = "idle"
+        return True
+    return False
 
 
 def _state(room: Any) -> bytes | None:

@@ -8,6 +8,7 @@ server with a signal.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
@@ -78,6 +79,12 @@ def test_clean_stop_keeps_everything_printed_before_it(root, tab):
     kept = numbers(stream_text(root / "count.ipynb"))
     assert kept[: len(before)] == before, f"kept {kept}, printed {before}"
     assert kept == list(range(len(kept))), "each number exactly once, in order"
+    # The cell says why its run ended, once, after what it printed.
+    outputs = json.loads((root / "count.ipynb").read_text())["cells"][0]["outputs"]
+    notes = [i for i, o in enumerate(outputs) if o.get("ename") == "RunCutShort"]
+    assert len(notes) == 1, outputs
+    assert outputs[notes[0]]["evalue"].startswith("This run was cut short: the Jupyter server stopped")
+    assert all(o["output_type"] == "stream" for o in outputs[: notes[0]])
 
 
 def test_stop_with_tabs_connected_is_prompt(root):

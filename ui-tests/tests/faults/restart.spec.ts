@@ -125,6 +125,14 @@ test('SIGTERM with two tabs open: the outputs are shown once everywhere after th
     const now = await shown(page);
     expect(now).toEqual(now.map((_, i) => i));
     expect(now.slice(0, before.length)).toEqual(before);
+    // The cell says, once, that the server stopped under its run.
+    await expect(
+      page
+        .locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell')
+        .first()
+        .locator('.jp-OutputArea-output')
+        .filter({ hasText: 'cut short: the Jupyter server stopped' })
+    ).toHaveCount(1);
   }
   // And the saved file holds the same.
   await expect
