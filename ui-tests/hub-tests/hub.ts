@@ -99,6 +99,12 @@ export async function loginAndOpen(
       '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator'
     )
   ).toHaveAttribute('data-status', 'idle', { timeout: 90000 });
+  // The toolbar says idle before any kernel status came: wait for the
+  // status bar's kernel item, or a cell run in the tab (stock execution)
+  // right away can be dropped for want of a kernel.
+  await expect(
+    page.locator('#jp-main-statusbar').getByText(/\| Idle$/)
+  ).toBeVisible({ timeout: 90000 });
   return { context, page };
 }
 

@@ -51,11 +51,23 @@ test('the status item and cell marks in two browsers: 1 running, the rest queued
 }) => {
   const a = await (await browser.newContext()).newPage();
   await login(a);
+  // Each cell waits for its own file: the test lets one cell end at a time,
+  // so every count is seen in both browsers however slow the machine is.
   await writeNotebook(
     a,
     'ui-indicator.ipynb',
-    Array.from({ length: 4 }, () => 'import time; time.sleep(2)')
+    Array.from(
+      { length: 4 },
+      (_, i) =>
+        `import pathlib, time\nwhile not pathlib.Path('ui-go-${i}').exists(): time.sleep(0.1)`
+    )
   );
+  const release = async (i: number) => {
+    const made = await a.request.put(`/api/contents/ui-go-${i}`, {
+      data: { path: `ui-go-${i}`, type: 'file', format: 'text', content: '' }
+    });
+    expect(made.ok()).toBe(true);
+  };
   await openNotebook(a, 'ui-indicator.ipynb');
   const b = await newBrowser(browser, 'ui-indicator.ipynb');
   await runAll(a);
@@ -65,6 +77,7 @@ test('the status item and cell marks in two browsers: 1 running, the rest queued
     await expect(marks(page, 'queued')).toHaveCount(3);
   }
   for (const queued of [2, 1]) {
+    await release(2 - queued);
     for (const page of [a, b]) {
       await expect(statusItem(page)).toHaveText(
         `1 running · ${queued} queued on server`,
@@ -72,6 +85,8 @@ test('the status item and cell marks in two browsers: 1 running, the rest queued
       );
     }
   }
+  await release(2);
+  await release(3);
   for (const page of [a, b]) {
     await expect(statusItem(page)).toHaveText('Server idle', {
       timeout: 30000
