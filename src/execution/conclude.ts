@@ -96,8 +96,8 @@ export function conclude(
         event
       );
     case 'consumed':
-      // The server no longer knows the run: it restarted (nbmodel keeps a
-      // result until the submitting tab reads it).
+      // The server no longer knows the run: it restarted (a backend that
+      // keeps results keeps them until the submitting tab reads them).
       if (facts && !facts.wasRunning) {
         finished(false);
         return abortQueued(options);
