@@ -113,22 +113,24 @@ def prepare_new_clients(stack_class: Any) -> None:
 
 
 def _prepare(client: Any) -> None:
-    if client.allow_stdin:
+    if getattr(client, "allow_stdin", False):
         client.stdin_channel  # creating the channel connects it
-    wait_for_ready = client.wait_for_ready
-    ask = client.kernel_info
+    wait_for_ready = getattr(client, "wait_for_ready", None)
+    ask = getattr(client, "kernel_info", None)
+    if wait_for_ready is None or ask is None:
+        return  # not a jupyter_client client: nothing to read after it
 
-    async def wait_and_drain(timeout: float | None = None) -> None:
+    async def wait_and_drain(*args: Any, **kwargs: Any) -> None:
         asked = 0
 
-        def counted() -> Any:
+        def counted(*a: Any, **k: Any) -> Any:
             nonlocal asked
             asked += 1
-            return ask()
+            return ask(*a, **k)
 
         client.kernel_info = counted
         try:
-            await wait_for_ready(timeout)
+            await wait_for_ready(*args, **kwargs)
         finally:
             client.kernel_info = ask
         if asked < 2:

@@ -27,9 +27,15 @@ from jupyter_server_nbmodel.execution_stack import ExecutionStack
 from jupyterlab_handoff.stdin import Prompts, prepare_new_clients
 
 
-# What the server extension does when it loads (stdin.install).
-if os.environ.get("HANDOFF_STDIN_UNPATCHED") != "1":
-    prepare_new_clients(ExecutionStack)
+@pytest.fixture(autouse=True)
+def prepared_clients():
+    """What the server extension does when it loads (stdin.install), for
+    this module's tests only."""
+    original = ExecutionStack._get_local_client
+    if os.environ.get("HANDOFF_STDIN_UNPATCHED") != "1":
+        prepare_new_clients(ExecutionStack)
+    yield
+    ExecutionStack._get_local_client = original
 
 
 @contextlib.asynccontextmanager
