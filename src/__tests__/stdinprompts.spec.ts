@@ -9,6 +9,7 @@ import { InFlightModel } from '../inflight';
 import { followModel, runningRequests } from '../stdin/follow';
 import {
   PromptWatcher,
+  type IPromptWatcherOptions,
   type IRunningRequest,
   type IShownPrompt
 } from '../stdin/prompts';
@@ -97,6 +98,19 @@ function running(requestId: string, cellId = 'c1'): IRunningRequest {
   return { key: PATH, cellId, kernelId: KERNEL, requestId };
 }
 
+/** A watcher of the fake server's prompts, with short test intervals. */
+function newWatcher(
+  server: ReturnType<typeof fakeServer>,
+  standby: IPromptWatcherOptions['standby'] = 'never'
+): PromptWatcher {
+  return new PromptWatcher({
+    backend: () => server.backend,
+    minMs: 100,
+    maxMs: 1000,
+    standby
+  });
+}
+
 /** Let the poll's timers and the fake's promises run. */
 async function advance(ms: number): Promise<void> {
   await jest.advanceTimersByTimeAsync(ms);
@@ -115,12 +129,7 @@ describe('PromptWatcher', () => {
   });
 
   function watch(server: ReturnType<typeof fakeServer>): PromptWatcher {
-    watcher = new PromptWatcher({
-      backend: () => server.backend,
-      minMs: 100,
-      maxMs: 1000,
-      standby: 'never'
-    });
+    watcher = newWatcher(server);
     return watcher;
   }
 
@@ -278,12 +287,7 @@ describe('PromptWatcher', () => {
   it('stands by while the page is hidden', async () => {
     const server = fakeServer();
     let hidden = true;
-    watcher = new PromptWatcher({
-      backend: () => server.backend,
-      minMs: 100,
-      maxMs: 1000,
-      standby: () => hidden
-    });
+    watcher = newWatcher(server, () => hidden);
     watcher.setRunning([running('r1')]);
     server.ask('r1', 'p1');
     await advance(3000);
@@ -336,11 +340,17 @@ describe('runningRequests', () => {
 });
 
 describe('the in-flight model with prompts, in a tab that did not submit', () => {
+  let opened: Array<{ dispose(): void }> = [];
+
   beforeEach(() => {
     jest.useFakeTimers();
   });
 
   afterEach(() => {
+    for (const thing of opened.reverse()) {
+      thing.dispose();
+    }
+    opened = [];
     jest.useRealTimers();
   });
 
@@ -356,20 +366,43 @@ describe('the in-flight model with prompts, in a tab that did not submit', () =>
     });
   }
 
-  it('says "input" for the cell whose run waits, and "running" again once answered', async () => {
+  /** What it writes when the request ends (also by an interrupt). */
+  function serverEnd(nb: YNotebook, id: string, count: number) {
+    nb.transact(() => {
+      const cell = codeCell(nb, id);
+      cell.execution_count = count;
+      cell.executionState = 'idle';
+      cell.deleteMetadata(NBMODEL_METADATA_KEY);
+    });
+  }
+
+  /** A notebook of these cells, its in-flight model and its prompts. */
+  function openNotebook(cells: string[]) {
     const server = fakeServer();
-    const nb = notebookWithCells(['a', 'b']);
+    const nb = notebookWithCells(cells);
     const model = new InFlightModel({
       readMark: NbmodelBackend.prototype.readCellMark
     });
     model.addNotebook(PATH, nb, KERNEL);
-    const watcher = new PromptWatcher({
-      backend: () => server.backend,
-      minMs: 100,
-      maxMs: 1000,
-      standby: 'never'
-    });
+    const watcher = newWatcher(server);
     const joined = followModel(model, watcher);
+    opened.push(model, watcher, joined);
+    return { server, nb, model, watcher };
+  }
+
+  /** The server starts a request in a cell that asks at once. */
+  async function startAsking(
+    { server, nb }: ReturnType<typeof openNotebook>,
+    id: string,
+    requestId: string
+  ) {
+    serverStart(nb, id, requestId);
+    server.ask(requestId, 'p1');
+    await advance(200);
+  }
+
+  it('says "input" for the cell whose run waits, and "running" again once answered', async () => {
+    const { server, nb, model, watcher } = openNotebook(['a', 'b']);
 
     serverStart(nb, 'b', 'r9');
     expect(model.entry(PATH, 'b')?.state).toBe('running');
@@ -385,77 +418,33 @@ describe('the in-flight model with prompts, in a tab that did not submit', () =>
     expect(model.entry(PATH, 'b')?.state).toBe('running');
 
     // The run ends: nothing polled any more.
-    nb.transact(() => {
-      const cell = codeCell(nb, 'b');
-      cell.execution_count = 1;
-      cell.executionState = 'idle';
-      cell.deleteMetadata(NBMODEL_METADATA_KEY);
-    });
+    serverEnd(nb, 'b', 1);
     expect(model.entry(PATH, 'b')).toBeUndefined();
     const calls = server.findInput.mock.calls.length;
     await advance(5000);
     expect(server.findInput).toHaveBeenCalledTimes(calls);
-
-    joined.dispose();
-    watcher.dispose();
-    model.dispose();
   });
 
   it('drops the prompt when the kernel restarts', async () => {
-    const server = fakeServer();
-    const nb = notebookWithCells(['a']);
-    const model = new InFlightModel({
-      readMark: NbmodelBackend.prototype.readCellMark
-    });
-    model.addNotebook(PATH, nb, KERNEL);
-    const watcher = new PromptWatcher({
-      backend: () => server.backend,
-      minMs: 100,
-      maxMs: 1000,
-      standby: 'never'
-    });
-    followModel(model, watcher);
+    const tab = openNotebook(['a']);
+    const { model, watcher } = tab;
     model.setKernelStatus(KERNEL, 'busy');
-    serverStart(nb, 'a', 'r1');
-    server.ask('r1', 'p1');
-    await advance(200);
+    await startAsking(tab, 'a', 'r1');
     expect(watcher.prompts).toHaveLength(1);
     // The document still says running: nobody wrote the end.
     model.setKernelStatus(KERNEL, 'restarting');
     expect(watcher.prompts).toEqual([]);
     expect(model.counts(PATH).input).toBe(0);
-    watcher.dispose();
-    model.dispose();
   });
 
   it('drops the prompt and the "input" state when the run is interrupted', async () => {
-    const server = fakeServer();
-    const nb = notebookWithCells(['a']);
-    const model = new InFlightModel({
-      readMark: NbmodelBackend.prototype.readCellMark
-    });
-    model.addNotebook(PATH, nb, KERNEL);
-    const watcher = new PromptWatcher({
-      backend: () => server.backend,
-      minMs: 100,
-      maxMs: 1000,
-      standby: 'never'
-    });
-    followModel(model, watcher);
-    serverStart(nb, 'a', 'r1');
-    server.ask('r1', 'p1');
-    await advance(200);
+    const tab = openNotebook(['a']);
+    const { nb, model, watcher } = tab;
+    await startAsking(tab, 'a', 'r1');
     expect(model.entry(PATH, 'a')?.state).toBe('input');
     // The interrupt ends the run with an error: nbmodel writes idle.
-    nb.transact(() => {
-      const cell = codeCell(nb, 'a');
-      cell.execution_count = 2;
-      cell.executionState = 'idle';
-      cell.deleteMetadata(NBMODEL_METADATA_KEY);
-    });
+    serverEnd(nb, 'a', 2);
     expect(watcher.prompts).toEqual([]);
     expect(model.counts(PATH).input).toBe(0);
-    watcher.dispose();
-    model.dispose();
   });
 });
