@@ -40,7 +40,16 @@ function fakeReader(over: Partial<IKernelPollsOptions<IState, string>> = {}) {
     },
     ...over
   });
-  return { polls, read, times, applied, control };
+  /** The next read hangs until the returned function answers it. */
+  const hold = () => {
+    let release: (value: string) => void = () => undefined;
+    control.answer = () =>
+      new Promise(resolve => {
+        release = resolve;
+      });
+    return (value: string) => release(value);
+  };
+  return { polls, read, times, applied, control, hold };
 }
 
 /** Start polling a kernel as the owners do when something new comes. */
@@ -111,11 +120,7 @@ describe('KernelPolls', () => {
   it('drops a read older than the last one applied', async () => {
     const fake = fakeReader();
     polls = fake.polls;
-    let releaseOld: (value: string) => void = () => undefined;
-    fake.control.answer = () =>
-      new Promise(resolve => {
-        releaseOld = resolve;
-      });
+    const releaseOld = fake.hold();
     const kernel = begin(polls);
     await jest.advanceTimersByTimeAsync(100);
     expect(fake.read).toHaveBeenCalledTimes(1);
@@ -134,11 +139,7 @@ describe('KernelPolls', () => {
   it('drops a read of a kernel forgotten meanwhile', async () => {
     const fake = fakeReader();
     polls = fake.polls;
-    let release: (value: string) => void = () => undefined;
-    fake.control.answer = () =>
-      new Promise(resolve => {
-        release = resolve;
-      });
+    const release = fake.hold();
     begin(polls);
     await jest.advanceTimersByTimeAsync(100);
     polls.delete('k1');
