@@ -32,6 +32,8 @@ export interface IKernelPoll<S> {
   /** Reads started, and the sequence number of the last one applied. */
   started: number;
   applied: number;
+  /** A read now was asked for and has not started yet. */
+  readSoon: boolean;
 }
 
 /**
@@ -115,7 +117,8 @@ export class KernelPolls<S, R> implements IDisposable {
         state: this._options.create(),
         interval: minMs,
         started: 0,
-        applied: 0
+        applied: 0,
+        readSoon: false
       };
       kernel = created;
       this._kernels.set(kernelId, kernel);
@@ -155,7 +158,16 @@ export class KernelPolls<S, R> implements IDisposable {
    */
   refresh(kernel: IKernelPoll<S>, delayMs?: number): void {
     if (delayMs === undefined) {
-      void kernel.poll.refresh();
+      // `Poll.refresh()` does nothing while a delayed read waits (its phase
+      // is 'refreshed' too): replace that wait with a read now. A read asked
+      // for and not yet started will see the same facts.
+      if (!kernel.readSoon) {
+        kernel.readSoon = true;
+        void kernel.poll.schedule({
+          interval: Poll.IMMEDIATE,
+          phase: 'refreshed'
+        });
+      }
       return;
     }
     const { timestamp, interval } = kernel.poll.state;
@@ -205,6 +217,7 @@ export class KernelPolls<S, R> implements IDisposable {
 
   private async _read(kernel: IKernelPoll<S>): Promise<void> {
     const sequence = ++kernel.started;
+    kernel.readSoon = false;
     let result: R | undefined;
     try {
       result = await this._options.read(kernel);
