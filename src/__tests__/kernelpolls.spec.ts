@@ -244,6 +244,35 @@ describe('KernelPolls', () => {
     expect(fake.read).toHaveBeenCalledTimes(3);
   });
 
+  it('a read asked for while one is in flight still happens, and the one in flight does not stop it', async () => {
+    // The read in flight began before the change that asked for another:
+    // its answer can be stale (a listing from before an interrupt).
+    for (const delayMs of [undefined, 1000]) {
+      const fake = fakeReader();
+      polls?.dispose();
+      polls = fake.polls;
+      fake.control.outcome = 'done';
+      const kernel = polls.ensure('k1')!;
+      const release = fake.hold();
+      polls.refresh(kernel);
+      await jest.advanceTimersByTimeAsync(0);
+      expect(fake.read).toHaveBeenCalledTimes(1);
+      polls.refresh(kernel, delayMs);
+      fake.control.answer = () => Promise.resolve('fresh');
+      release('stale');
+      await jest.advanceTimersByTimeAsync(1000);
+      expect(fake.read).toHaveBeenCalledTimes(2);
+      expect(fake.applied).toEqual([
+        ['k1', 'stale'],
+        ['k1', 'fresh']
+      ]);
+      // One-off reads: nothing after them.
+      await jest.advanceTimersByTimeAsync(5000);
+      expect(fake.read).toHaveBeenCalledTimes(2);
+      expect(polls.isIdle(kernel)).toBe(true);
+    }
+  });
+
   it('applies nothing and keeps its pace when there was nothing to ask', async () => {
     const fake = fakeReader();
     polls = fake.polls;

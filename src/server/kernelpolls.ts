@@ -34,6 +34,11 @@ export interface IKernelPoll<S> {
   applied: number;
   /** A read now was asked for and has not started yet. */
   readSoon: boolean;
+  /**
+   * A read is in flight: it began before whatever asks for a read now, so
+   * it does not stand for that one.
+   */
+  reading: boolean;
 }
 
 /**
@@ -118,7 +123,8 @@ export class KernelPolls<S, R> implements IDisposable {
         interval: minMs,
         started: 0,
         applied: 0,
-        readSoon: false
+        readSoon: false,
+        reading: false
       };
       kernel = created;
       this._kernels.set(kernelId, kernel);
@@ -171,7 +177,11 @@ export class KernelPolls<S, R> implements IDisposable {
       return;
     }
     const { timestamp, interval } = kernel.poll.state;
-    if (!this.isIdle(kernel) && timestamp + interval <= Date.now() + delayMs) {
+    if (
+      !this.isIdle(kernel) &&
+      !kernel.reading &&
+      timestamp + interval <= Date.now() + delayMs
+    ) {
       return;
     }
     void kernel.poll.schedule({ interval: delayMs, phase: 'refreshed' });
@@ -218,6 +228,10 @@ export class KernelPolls<S, R> implements IDisposable {
   private async _read(kernel: IKernelPoll<S>): Promise<void> {
     const sequence = ++kernel.started;
     kernel.readSoon = false;
+    kernel.reading = true;
+    // Another tick scheduled while this read runs is a read asked for after
+    // it began: it must not be stopped below.
+    const tick = kernel.poll.tick;
     let result: R | undefined;
     try {
       result = await this._options.read(kernel);
@@ -228,6 +242,8 @@ export class KernelPolls<S, R> implements IDisposable {
       }
       // Unreachable or erroring: the poll backs off and asks again.
       throw reason;
+    } finally {
+      kernel.reading = false;
     }
     if (
       result === undefined ||
@@ -240,7 +256,9 @@ export class KernelPolls<S, R> implements IDisposable {
     kernel.applied = sequence;
     const outcome = this._options.apply(kernel, result);
     if (outcome === 'done') {
-      void kernel.poll.stop();
+      if (kernel.poll.tick === tick) {
+        void kernel.poll.stop();
+      }
       return;
     }
     const { minMs, maxMs } = this._options;
