@@ -4,9 +4,16 @@
  * and re-inserts a cell with the same id in one transaction, and the copy
  * loses `execution_state`) and deletes.
  */
-import type { CellChange, ISharedCell, ISharedCodeCell } from '@jupyter/ydoc';
+import type {
+  CellChange,
+  ISharedCell,
+  ISharedCodeCell,
+  ISharedNotebook,
+  NotebookChange
+} from '@jupyter/ydoc';
 import type { ICellMark } from '../tokens';
 import type { ICellRecord, INotebookRecord } from './records';
+import { TransactionBatch } from './transactions';
 
 /**
  * What the observer needs from the model.
@@ -23,6 +30,23 @@ export interface ICellsHost {
 
 export class CellsObserver {
   constructor(private readonly _host: ICellsHost) {}
+
+  /**
+   * Follow a notebook's cells: added, moved and deleted cells, and each
+   * code cell's execution fields, derived once per transaction.
+   */
+  attach(nb: INotebookRecord): void {
+    const batch = new TransactionBatch(nb.model, () => this._host.changed(nb));
+    this._batches.set(nb, batch);
+    nb.onChanged = (_: ISharedNotebook, change: NotebookChange) => {
+      if (change.cellsChange) {
+        this.sync(nb, false);
+        batch.changed();
+      }
+    };
+    nb.model.changed.connect(nb.onChanged);
+    this.sync(nb, true);
+  }
 
   /**
    * Bring the cell records in line with the document's cells, keyed by id.
@@ -97,7 +121,7 @@ export class CellsObserver {
         change.metadataChange
       ) {
         if (this.onCellChanged(nb, rec)) {
-          this._host.changed(nb);
+          this._changed(nb);
         }
       }
     };
@@ -199,6 +223,8 @@ export class CellsObserver {
   }
 
   detach(nb: INotebookRecord): void {
+    this._batches.get(nb)?.dispose();
+    this._batches.delete(nb);
     if (nb.onChanged) {
       nb.model.changed.disconnect(nb.onChanged);
       nb.onChanged = null;
@@ -266,4 +292,15 @@ export class CellsObserver {
     }
     return rec.serverRequestId;
   }
+
+  private _changed(nb: INotebookRecord): void {
+    const batch = this._batches.get(nb);
+    if (batch) {
+      batch.changed();
+    } else {
+      this._host.changed(nb);
+    }
+  }
+
+  private _batches = new Map<INotebookRecord, TransactionBatch>();
 }

@@ -28,15 +28,12 @@ import {
   orderedEntries,
   sameEntries,
   type ICellRecord,
+  type IInFlightModelOptions,
   type INotebookRecord,
   type IStaleCell
 } from './records';
 import type { IDerivation, NeedReason } from './derive';
-import type {
-  ISharedCodeCell,
-  ISharedNotebook,
-  NotebookChange
-} from '@jupyter/ydoc';
+import type { ISharedCodeCell, ISharedNotebook } from '@jupyter/ydoc';
 import type { IDisposable } from '@lumino/disposable';
 import { Signal, type ISignal } from '@lumino/signaling';
 import type {
@@ -58,24 +55,7 @@ export type {
 
 export type { ISubmissionInput } from './submissions';
 
-export type { IStaleCell } from './records';
-
-export interface IInFlightModelOptions {
-  /**
-   * The backend's mark on a running cell (`IExecutionBackend.readCellMark`);
-   * none by default. Call `resync()` when it changes.
-   */
-  readMark?: (cell: ISharedCodeCell) => ICellMark | null;
-  /** The clock, in ms; `Date.now` by default. */
-  now?: () => number;
-  /**
-   * A listing only proves that a cell the document marks running is not on
-   * the server if it was read at least this long after the model saw the
-   * cell start (the listing may have been requested before the submitting
-   * tab posted). Default 1000 ms.
-   */
-  staleGraceMs?: number;
-}
+export type { IInFlightModelOptions, IStaleCell } from './records';
 
 /**
  * The model of server-side executions of every open notebook.
@@ -148,14 +128,7 @@ export class InFlightModel implements IInFlightModel, IDisposable {
         this._cells.detach(nb);
       }
       const record = this._notebooks.create(key, sharedModel, kernelId);
-      record.onChanged = (_: ISharedNotebook, change: NotebookChange) => {
-        if (change.cellsChange) {
-          this._cells.sync(record, false);
-          this._update([record], 'document');
-        }
-      };
-      sharedModel.changed.connect(record.onChanged);
-      this._cells.sync(record, true);
+      this._cells.attach(record);
       this._update([record], 'document');
       nb = record;
     }

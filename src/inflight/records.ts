@@ -10,6 +10,7 @@ import type {
   NotebookChange
 } from '@jupyter/ydoc';
 import type {
+  ICellMark,
   IInFlightCounts,
   IInFlightEntry,
   IInFlightRequest,
@@ -171,4 +172,21 @@ export function dismissStale(
     }
   }
   return cleared;
+}
+
+export interface IInFlightModelOptions {
+  /**
+   * The backend's mark on a running cell (`IExecutionBackend.readCellMark`);
+   * none by default. Call `resync()` when it changes.
+   */
+  readMark?: (cell: ISharedCodeCell) => ICellMark | null;
+  /** The clock, in ms; `Date.now` by default. */
+  now?: () => number;
+  /**
+   * A listing only proves that a cell the document marks running is not on
+   * the server if it was read at least this long after the model saw the
+   * cell start (the listing may have been requested before the submitting
+   * tab posted). Default 1000 ms.
+   */
+  staleGraceMs?: number;
 }
