@@ -181,6 +181,13 @@ describe('cut short', () => {
       expect(memory.outputs).toEqual([stream('0\n1\n2\n3\n')]);
       codeCell(doc, 'c').setOutputs([stream('other\n')]);
       expect(memory.outputs).toEqual([stream('other\n')]);
+      // Longer or as long: taken without comparing (not a prefix).
+      codeCell(doc, 'c').setOutputs([stream('other\n'), stream('more\n')]);
+      expect(memory.outputs).toEqual([stream('other\n'), stream('more\n')]);
+      codeCell(doc, 'c').setOutputs([stream('diverged twelve\n')]);
+      expect(memory.outputs).toEqual([stream('diverged twelve\n')]);
+      reloadCell(doc, 'c', [stream('diverged')]);
+      expect(memory.outputs).toEqual([stream('diverged twelve\n')]);
       memory.dispose();
       doc.dispose();
     });

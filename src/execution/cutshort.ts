@@ -142,6 +142,28 @@ export class LiveRuns {
  * a prefix of what was shown (the tail vanished) does not replace it;
  * anything else (more outputs, or different ones after `clear_output`) does.
  */
+/**
+ * How much outputs show: the characters of their stream text, and one for
+ * each other output. Merging consecutive streams (as the output area does)
+ * keeps it, so outputs that are a strict prefix of others are smaller.
+ */
+export function outputsSize(outputs: readonly nbformat.IOutput[]): number {
+  let size = 0;
+  for (const output of outputs) {
+    if (output.output_type === 'stream') {
+      const text = (output as nbformat.IStream).text;
+      size += Array.isArray(text)
+        ? text.reduce((n, line) => n + line.length, 0)
+        : typeof text === 'string'
+          ? text.length
+          : 0;
+    } else {
+      size += 1;
+    }
+  }
+  return size;
+}
+
 export class OutputsMemory {
   constructor(
     private readonly _notebook: ISharedNotebook,
@@ -189,12 +211,19 @@ export class OutputsMemory {
       return;
     }
     const now = cell.getOutputs() as nbformat.IOutput[];
+    const size = outputsSize(now);
+    if (size >= this._bestSize) {
+      // Not a strict prefix of the best (that would be smaller): the common
+      // case of a growing output, decided without normalizing both.
+      this._best = now;
+      this._bestSize = size;
+      return;
+    }
     const relation = compareOutputs(now, this._best);
-    if (relation.kind === 'diverged') {
+    if (relation.kind === 'diverged' || relation.kind === 'equal') {
+      // Diverged, or the same rendering (keep the newer form).
       this._best = now;
-    } else if (relation.kind === 'equal') {
-      // Same rendering; keep the newer form.
-      this._best = now;
+      this._bestSize = size;
     }
     // 'behind': a prefix of what was shown; keep the longer one. But the
     // longer one may itself be the prefix of nothing now: a cell cleared
@@ -203,6 +232,7 @@ export class OutputsMemory {
   }
 
   private _best: nbformat.IOutput[] = [];
+  private _bestSize = 0;
   private _cell: ISharedCell | undefined;
   private _disposed = false;
 }

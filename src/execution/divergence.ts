@@ -11,7 +11,7 @@
 import type { ICodeCellModel } from '@jupyterlab/cells';
 import type * as nbformat from '@jupyterlab/nbformat';
 import { OutputAreaModel } from '@jupyterlab/outputarea';
-import { JSONExt, type JSONObject } from '@lumino/coreutils';
+import { JSONExt, type JSONObject, type JSONValue } from '@lumino/coreutils';
 import { Timings } from '../timings';
 import { showsRunEnd } from './completion';
 
@@ -68,8 +68,14 @@ export function rendered(outputs: unknown[]): nbformat.IOutput[] {
  * Compare the document's outputs with the backend's final ones.
  */
 export function compareOutputs(doc: unknown[], final: unknown[]): Comparison {
-  const have = rendered(doc);
-  const want = rendered(final);
+  return compareRendered(rendered(doc), rendered(final));
+}
+
+/** `compareOutputs` of outputs already `rendered` (rendering is the cost). */
+function compareRendered(
+  have: nbformat.IOutput[],
+  want: nbformat.IOutput[]
+): Comparison {
   if (same(have, want)) {
     return { kind: 'equal' };
   }
@@ -116,8 +122,17 @@ export function reconcileCell(
 ): ReconcileAction {
   const doc = model.sharedModel.getOutputs();
   const local = model.outputs.toJSON();
-  const toDoc = compareOutputs(doc, final.outputs);
-  const toLocal = compareOutputs(local, final.outputs);
+  // Each form rendered once: a flood's 20000 lines take a while.
+  const want = rendered(final.outputs);
+  const shownByDoc = rendered(doc);
+  const shownHere = JSONExt.deepEqual(
+    local as unknown as JSONValue,
+    doc as unknown as JSONValue
+  )
+    ? shownByDoc
+    : rendered(local);
+  const toDoc = compareRendered(shownByDoc, want);
+  const toLocal = compareRendered(shownHere, want);
   if (toDoc.kind === 'equal' && toLocal.kind === 'equal') {
     return 'equal';
   }
@@ -134,7 +149,7 @@ export function reconcileCell(
   const extend =
     toDoc.kind === 'behind' &&
     toLocal.kind === 'behind' &&
-    same(rendered(doc), rendered(local));
+    same(shownByDoc, shownHere);
   if (extend) {
     // Adding through the model writes to the document as a local run does
     // (a stream tail is appended to the last stream's text).
