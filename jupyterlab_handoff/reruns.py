@@ -26,6 +26,12 @@ so every tab, and a tab opened later, shows it:
   set idle with no count, as stock JupyterLab shows a run the kernel
   aborted.
 
+A run can also be *cut* (``Run.cut``, by kernelcuts.py when its kernel is
+restarted or died): from then on it writes nothing, and nbmodel's execution
+of it ends at once with the result it was given, whatever the kernel still
+sends (the KeyboardInterrupt reply of a restart's interrupt, or nothing from
+a dead kernel).
+
 It wraps nbmodel's ``_execute_snippet``, ``_get_ycell`` and output hook
 (``actions``) and ``ExecutionStack.put``, for the nbmodel versions we know.
 """
@@ -47,18 +53,46 @@ QUEUE_DROPPING = (asyncio.CancelledError, KeyboardInterrupt, RuntimeError)
 class Run:
     """One run of a cell by nbmodel, as far as its writes are concerned."""
 
-    def __init__(self, runs: Runs, kernel_id: str, cell_id: str, request_id: str) -> None:
+    def __init__(
+        self,
+        runs: Runs,
+        kernel_id: str,
+        cell_id: str,
+        request_id: str,
+        document_id: str | None = None,
+    ) -> None:
         self._runs = runs
         self.kernel_id = kernel_id
         self.cell_id = cell_id
         self.request_id = request_id
+        self.document_id = document_id
         self.ycell: Any = None
         self.superseded = False
+        #: The result nbmodel records for a run that was cut (``cut``).
+        self.cut_result: dict | None = None
+        #: Resolved when the run is cut (while nbmodel executes it).
+        self.cut_signal: asyncio.Future | None = None
         #: Output messages held while the cell was cleared by someone else.
         self.held: list[tuple[Any, Any, Any, dict]] | None = None
         self._timer: asyncio.TimerHandle | None = None
         #: How many outputs the cell has after this run's last write.
         self.written = 0
+
+    @property
+    def fenced(self) -> bool:
+        """Whether this run may no longer write into its cell."""
+        return self.superseded or self.cut_result is not None
+
+    def cut(self, result: dict) -> bool:
+        """End this run now with ``result``; it writes nothing more."""
+        if self.cut_result is not None:
+            return False
+        self._cancel_timer()
+        self.held = None
+        self.cut_result = result
+        if self.cut_signal is not None and not self.cut_signal.done():
+            self.cut_signal.set_result(None)
+        return True
 
     def supersede(self) -> None:
         self.superseded = True
@@ -107,11 +141,11 @@ class _Guarded:
         return self._target.get(key, default)
 
     def __setitem__(self, key: str, value: Any) -> None:
-        if not self._run.superseded:
+        if not self._run.fenced:
             self._target[key] = value
 
     def __delitem__(self, key: str) -> None:
-        if not self._run.superseded:
+        if not self._run.fenced:
             del self._target[key]
 
     @property
@@ -130,7 +164,7 @@ class RunCell(_Guarded):
 
     def __setitem__(self, key: str, value: Any) -> None:
         # nbmodel's end of run: write what is held first, in order.
-        if self._run.held is not None and not self._run.superseded:
+        if self._run.held is not None and not self._run.fenced:
             self._run.release()
         super().__setitem__(key, value)
 
@@ -177,10 +211,14 @@ class Runs:
         request_id = metadata.get("request_id")
         if not (kernel_id and isinstance(cell_id, str) and request_id):
             return None
-        run = Run(self, kernel_id, cell_id, request_id)
+        run = Run(self, kernel_id, cell_id, request_id, metadata.get("document_id"))
         self._running[(kernel_id, cell_id)] = run
         self._by_request[request_id] = run
         return run
+
+    def running_on(self, kernel_id: str) -> list[Run]:
+        """The runs nbmodel is executing on this kernel (one, normally)."""
+        return [run for (kernel, _), run in self._running.items() if kernel == kernel_id]
 
     def cell_found(self, metadata: dict | None, ycell: Any) -> Any:
         run = self._by_request.get((metadata or {}).get("request_id"))
@@ -195,9 +233,9 @@ class Runs:
             return
         if self._running.get((run.kernel_id, run.cell_id)) is run:
             del self._running[(run.kernel_id, run.cell_id)]
-        if run.held is not None and not run.superseded:
+        if run.held is not None and not run.fenced:
             run.release()
-        if run.superseded and queue_dropped and run.ycell is not None:
+        if run.superseded and run.cut_result is None and queue_dropped and run.ycell is not None:
             # nbmodel dropped the new run with its queue: nobody will end
             # the [*] the new run was given.
             self._set_idle(run)
@@ -225,7 +263,7 @@ class Runs:
             self.inner_hook(outputs, ycell, stream_state, msg)
             return
         run, cell = ycell.run, ycell.cell
-        if run.superseded:
+        if run.fenced:
             self.inner_hook(outputs, None, stream_state, msg)
             return
         if run.held is None and len(cell["outputs"]) < run.written:
@@ -238,6 +276,35 @@ class Runs:
             return
         self.inner_hook(outputs, cell, stream_state, msg)
         run.written = len(cell["outputs"])
+
+
+async def _until_cut(run: Run, execution: Any) -> dict:
+    """nbmodel's execution of ``run``, or the cut's result once it is cut."""
+    inner = asyncio.ensure_future(execution)
+    run.cut_signal = asyncio.get_event_loop().create_future()
+    if run.cut_result is not None:
+        run.cut_signal.set_result(None)
+    try:
+        await asyncio.wait({inner, run.cut_signal}, return_when=asyncio.FIRST_COMPLETED)
+        if run.cut_result is None:
+            return inner.result()
+        if not inner.done():
+            inner.cancel()
+            try:
+                await inner
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    raise
+            except Exception:  # noqa: S110 - the kernel's end of a run that was cut
+                pass
+        elif not inner.cancelled():
+            inner.exception()  # retrieved: the cut's result stands
+        return run.cut_result
+    finally:
+        if not inner.done():
+            inner.cancel()
+        run.cut_signal.cancel()
 
 
 def install(log: Any, hold_seconds: float = HOLD_SECONDS) -> Runs | None:
@@ -275,9 +342,10 @@ def install(log: Any, hold_seconds: float = HOLD_SECONDS) -> Runs | None:
     original_put = ExecutionStack.put
 
     async def _execute_snippet(client, ydoc, snippet, metadata, *args, **kwargs):
-        runs.started(metadata)
+        run = runs.started(metadata)
         try:
-            result = await original_execute(client, ydoc, snippet, metadata, *args, **kwargs)
+            execution = original_execute(client, ydoc, snippet, metadata, *args, **kwargs)
+            result = await (execution if run is None else _until_cut(run, execution))
         except QUEUE_DROPPING:
             runs.ended(metadata, queue_dropped=True)
             raise

@@ -12,8 +12,9 @@ jupyter-server announces every restart, manual or automatic, with a
 that event this cancels nbmodel's worker for the kernel (its own
 ``cancel``): the cut run and the runs queued behind it end as cancelled, as
 a kernel restart aborts queued cells in stock JupyterLab, and the next
-request starts a fresh worker with a fresh client. The tabs end the marks
-of those cells themselves (they see the kernel restart).
+request starts a fresh worker with a fresh client. The cut cell and the
+queued ones were already ended, with a note, when the restart started or the
+kernel was found dead (kernelcuts.py).
 """
 
 from __future__ import annotations

@@ -192,7 +192,8 @@ export async function followSubmission(
   try {
     return conclude(ctx, options, outcome, event, {
       wasRunning: wasRunning ?? live.wasRunning(),
-      outputs: memory.outputs
+      outputs: memory.outputs,
+      kernelNotes: backend.capabilities.kernelNotes
     });
   } finally {
     live.remove();
