@@ -32,11 +32,11 @@ def _load_jupyter_server_extension(serverapp):
     from . import displays, kernelcuts, keepalive, reruns, restarts, stdin
 
     keepalive.load(serverapp)
-    restarts.install(serverapp)
+    follower = restarts.install(serverapp)
     stdin.install(serverapp)
     # In this order: the re-run guard decides whether a run may write, then
     # display updates see only what is written.
     displays.install(serverapp.log)
     runs = reruns.install(serverapp.log)
     # A kernel restart or death ends its run with a note (uses reruns' runs).
-    kernelcuts.install(serverapp, runs)
+    kernelcuts.install(serverapp, runs, follower)

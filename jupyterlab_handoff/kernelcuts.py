@@ -7,15 +7,20 @@ is written with no tab open, and before anything else can end the cell:
 
 - **Which cell, and when.** A restart is seen at its *start*: this wraps the
   kernel manager's ``restart_kernel`` (REST restarts, from any tab). At that
-  moment nbmodel is still executing the cut run (reruns.py knows it, and its
-  cell). Before the restart interrupts the kernel, the run is *cut*: it
-  writes nothing more, and nbmodel's execution of it ends with a result that
-  holds the note. So the kernel's KeyboardInterrupt reply, which used to
-  race the restart, is never written.
+  moment nbmodel is still executing the run (reruns.py knows it, and its
+  cell). Before the restart interrupts the kernel, the run *begins to be
+  cut*: what the kernel printed before still arrives and is written, but
+  not the KeyboardInterrupt traceback nor the end (count, idle) of the
+  kernel's reply, which used to race the restart. When that reply comes, or
+  when the restart is over (a dead kernel never replies), the run ends with
+  the note, and nbmodel's result for it is an error holding the cell's
+  outputs, which is what the submitting tab reads.
 - **Death or restart.** jupyter_client's restarter fires its ``restart``
   callbacks only when it found the kernel dead (a manual restart stops the
   restarter first), and ``dead`` when it gave up. A callback per kernel,
-  added when the kernel starts, cuts its run as a death.
+  added when the kernel starts, cuts its run as a death; the restart that
+  follows ends it (restarts.py calls ``finish`` before it cancels nbmodel's
+  worker).
 - **Queued cells.** The cells a tab marked ``[*]`` while waiting in nbmodel's
   queue are set idle (nbmodel drops its queue after the cut run's error).
 
@@ -25,6 +30,7 @@ the run had; the count is cleared and nbmodel's mark removed.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
@@ -52,14 +58,18 @@ class KernelCuts:
         self._documents = documents  # the cells arrays of the open documents
         self._log = log
         self._emit = emit
+        #: Per kernel, why its runs are being cut (until ``finish``).
+        self._causes: dict[str, str] = {}
+        runs.on_cut_end = self._on_cut_end
 
-    def cut(self, kernel_id: str, cause: str) -> int:
-        """Cut the kernel's running run short now; how many cells said so.
+    def begin(self, kernel_id: str, cause: str) -> int:
+        """The kernel is going (a restart starts, or it was found dead).
 
-        Synchronous: nothing (no kernel reply, no other write) comes between
-        reading what runs and writing the note.
+        Synchronous, before the restart interrupts the kernel: its running
+        run writes no end nor the interrupt's traceback from now on (what
+        the kernel printed before still arrives), and the cells waiting in
+        nbmodel's queue go back to idle. Returns how many runs it cut.
         """
-        message = MESSAGES[cause]
         queued: set[str] = set()
         for stack in self._stacks():
             try:
@@ -68,34 +78,56 @@ class KernelCuts:
                         queued.add(request["cell_id"])
             except Exception as error:  # the running cell matters more
                 self._log.warning("jupyterlab_handoff: cannot list %s: %r", kernel_id, error)
-        noted = 0
-        for run in self._runs.running_on(kernel_id):
-            if run.cut_result is not None:
-                continue
-            cell = run.ycell if run.ycell is not None else self._find(run.cell_id)
-            if cell is not None and cell.get("execution_state") != "running":
-                continue  # nbmodel already ended it: the reply came first
-            outputs: list = []
-            if cell is not None:
-                try:
-                    if notes.write_note(cell, message, end_run=True):
-                        noted += 1
-                    outputs = [notes.plain(output) for output in cell.get("outputs") or ()]
-                except Exception as error:
-                    self._log.warning(
-                        "jupyterlab_handoff: could not mark cell %s: %r", run.cell_id, error
-                    )
-            run.cut({"status": "error", "execution_count": None, "outputs": json.dumps(outputs)})
-            self._ended(run, message)
-            self._log.info(
-                "jupyterlab_handoff: kernel %s %s while cell %s ran; the cell says so",
-                kernel_id,
-                "restarted" if cause == "restart" else "died",
-                run.cell_id,
-            )
+        cause = self._causes.setdefault(kernel_id, cause)
+        cut = sum(run.begin_cut(cause) for run in self._runs.running_on(kernel_id))
         if queued:
             self._idle(queued)
-        return noted
+        return cut
+
+    async def finish(self, kernel_id: str, timeout: float = 5.0) -> None:
+        """The restart is over: end the kernel's runs now, reply or not."""
+        # Also runs that started on the dying kernel since it began.
+        self.begin(kernel_id, self._causes.get(kernel_id, "restart"))
+        self._causes.pop(kernel_id, None)
+        pending = []
+        for run in self._runs.running_on(kernel_id):
+            if run.cut_cause is not None and run.cut_done is not None:
+                run.end_cut()
+                pending.append(run.cut_done)
+        if pending:
+            await asyncio.wait(pending, timeout=timeout)
+
+    def _on_cut_end(self, run: Any, result: dict | None) -> dict:
+        """A cut run ended: its cell's end, and nbmodel's result for it."""
+        cell = run.ycell if run.ycell is not None else self._find(run.cell_id)
+        if result is not None and result.get("status") == "ok":
+            # It had finished before the kernel went: end it as nbmodel would.
+            if cell is not None:
+                with cell.doc.transaction():
+                    cell["execution_count"] = result.get("execution_count")
+                    cell["execution_state"] = "idle"
+                    if notes.NBMODEL_MARK in cell["metadata"]:
+                        del cell["metadata"][notes.NBMODEL_MARK]
+            return result
+        message = MESSAGES[run.cut_cause]
+        outputs: list = []
+        if cell is not None:
+            try:
+                notes.write_note(cell, message, end_run=True)
+                outputs = [notes.plain(output) for output in cell.get("outputs") or ()]
+            except Exception as error:
+                self._log.warning(
+                    "jupyterlab_handoff: could not mark cell %s: %r", run.cell_id, error
+                )
+        if result is None:
+            self._ended(run, message)  # nbmodel's execution did not get to its end
+        self._log.info(
+            "jupyterlab_handoff: kernel %s %s while cell %s ran; the cell says so",
+            run.kernel_id,
+            "restarted" if run.cut_cause == "restart" else "died",
+            run.cell_id,
+        )
+        return {"status": "error", "execution_count": None, "outputs": json.dumps(outputs)}
 
     def _find(self, cell_id: str) -> Any:
         for cells in self._documents():
@@ -154,8 +186,18 @@ def follow_kernel_manager(manager: Any, cuts: KernelCuts, log: Any) -> None:
             )
             return
         followed.add(kernel_id)
-        for event in ("restart", "dead"):
-            kernel.add_restart_callback(lambda: _safely(cuts, kernel_id, "death", log), event)
+
+        def died() -> None:
+            # The restarter restarts it next; the restart event finishes.
+            _safely(cuts, kernel_id, "death", log)
+
+        def gave_up() -> None:
+            # No restart follows.
+            _safely(cuts, kernel_id, "death", log)
+            asyncio.ensure_future(cuts.finish(kernel_id))
+
+        kernel.add_restart_callback(died, "restart")
+        kernel.add_restart_callback(gave_up, "dead")
 
     async def start_kernel(*args: Any, **kwargs: Any) -> str:
         kernel_id = await original_start(*args, **kwargs)
@@ -163,9 +205,13 @@ def follow_kernel_manager(manager: Any, cuts: KernelCuts, log: Any) -> None:
         return kernel_id
 
     async def restart_kernel(kernel_id: str, *args: Any, **kwargs: Any) -> Any:
-        if kernel_id in manager:
-            _safely(cuts, kernel_id, "restart", log)
-        return await original_restart(kernel_id, *args, **kwargs)
+        if kernel_id not in manager:
+            return await original_restart(kernel_id, *args, **kwargs)
+        _safely(cuts, kernel_id, "restart", log)
+        try:
+            return await original_restart(kernel_id, *args, **kwargs)
+        finally:
+            await cuts.finish(kernel_id)
 
     manager.start_kernel = start_kernel
     manager.restart_kernel = restart_kernel
@@ -173,7 +219,7 @@ def follow_kernel_manager(manager: Any, cuts: KernelCuts, log: Any) -> None:
 
 def _safely(cuts: KernelCuts, kernel_id: str, cause: str, log: Any) -> None:
     try:
-        cuts.cut(kernel_id, cause)
+        cuts.begin(kernel_id, cause)
     except Exception:  # a restart must go on
         log.exception("jupyterlab_handoff: could not end the runs of kernel %s", kernel_id)
 
@@ -190,7 +236,7 @@ def _documents(serverapp: Any) -> Callable[[], Iterable[Any]]:
     return documents
 
 
-def install(serverapp: Any, runs: Any) -> KernelCuts | None:
+def install(serverapp: Any, runs: Any, follower: Any = None) -> KernelCuts | None:
     """Follow the server's kernels; None without nbmodel's known runs."""
     if runs is None:
         serverapp.log.warning(
@@ -209,5 +255,9 @@ def install(serverapp: Any, runs: Any) -> KernelCuts | None:
         lambda data: event_logger.emit(schema_id=NBMODEL_SCHEMA, data=data),
     )
     follow_kernel_manager(serverapp.kernel_manager, cuts, serverapp.log)
+    if follower is not None:
+        # A restart's event (after a death too) ends the cut runs with their
+        # note before nbmodel's worker is cancelled.
+        follower.before_cancel = cuts.finish
     serverapp.log.info("jupyterlab_handoff: a kernel restart or death ends its run with a note")
     return cuts

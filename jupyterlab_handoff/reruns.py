@@ -26,11 +26,13 @@ so every tab, and a tab opened later, shows it:
   set idle with no count, as stock JupyterLab shows a run the kernel
   aborted.
 
-A run can also be *cut* (``Run.cut``, by kernelcuts.py when its kernel is
-restarted or died): from then on it writes nothing, and nbmodel's execution
-of it ends at once with the result it was given, whatever the kernel still
-sends (the KeyboardInterrupt reply of a restart's interrupt, or nothing from
-a dead kernel).
+A run can also be *cut* (by kernelcuts.py, when its kernel is restarted or
+found dead): from ``Run.begin_cut`` on it still writes what the kernel had
+printed, but not its end (count, idle) nor the KeyboardInterrupt traceback
+a restart's interrupt makes the kernel send. It ends when nbmodel's
+execution does (the kernel's reply) or at ``Run.end_cut`` (the restart is
+over: a dead kernel never replies), and ``Runs.on_cut_end`` (kernelcuts.py)
+then writes the cell's end and gives nbmodel the run's result.
 
 It wraps nbmodel's ``_execute_snippet``, ``_get_ycell`` and output hook
 (``actions``) and ``ExecutionStack.put``, for the nbmodel versions we know.
@@ -68,10 +70,12 @@ class Run:
         self.document_id = document_id
         self.ycell: Any = None
         self.superseded = False
-        #: The result nbmodel records for a run that was cut (``cut``).
-        self.cut_result: dict | None = None
-        #: Resolved when the run is cut (while nbmodel executes it).
+        #: Why the run is being cut short (``begin_cut``), e.g. "restart".
+        self.cut_cause: str | None = None
+        #: Resolved to end a run being cut (``end_cut``).
         self.cut_signal: asyncio.Future | None = None
+        #: Resolved once a run being cut ended.
+        self.cut_done: asyncio.Future | None = None
         #: Output messages held while the cell was cleared by someone else.
         self.held: list[tuple[Any, Any, Any, dict]] | None = None
         self._timer: asyncio.TimerHandle | None = None
@@ -81,18 +85,22 @@ class Run:
     @property
     def fenced(self) -> bool:
         """Whether this run may no longer write into its cell."""
-        return self.superseded or self.cut_result is not None
+        return self.superseded or self.cut_cause is not None
 
-    def cut(self, result: dict) -> bool:
-        """End this run now with ``result``; it writes nothing more."""
-        if self.cut_result is not None:
+    def begin_cut(self, cause: str) -> bool:
+        """The kernel is going: write no end, and no interrupt's traceback."""
+        if self.cut_cause is not None or self.superseded:
             return False
-        self._cancel_timer()
-        self.held = None
-        self.cut_result = result
+        if self.held is not None:
+            self.release()
+        self.cut_cause = cause
+        self.cut_done = asyncio.get_event_loop().create_future()
+        return True
+
+    def end_cut(self) -> None:
+        """End the run being cut now, reply or not."""
         if self.cut_signal is not None and not self.cut_signal.done():
             self.cut_signal.set_result(None)
-        return True
 
     def supersede(self) -> None:
         self.superseded = True
@@ -186,6 +194,8 @@ class Runs:
         self._running: dict[tuple[str, str], Run] = {}
         self._by_request: dict[str, Run] = {}
         self.inner_hook: Any = None
+        #: ``(run, result or None) -> result``: how a cut run ends (kernelcuts.py).
+        self.on_cut_end: Any = None
 
     # -- nbmodel's queue -------------------------------------------------
 
@@ -235,7 +245,7 @@ class Runs:
             del self._running[(run.kernel_id, run.cell_id)]
         if run.held is not None and not run.fenced:
             run.release()
-        if run.superseded and run.cut_result is None and queue_dropped and run.ycell is not None:
+        if run.superseded and queue_dropped and run.ycell is not None:
             # nbmodel dropped the new run with its queue: nobody will end
             # the [*] the new run was given.
             self._set_idle(run)
@@ -263,7 +273,7 @@ class Runs:
             self.inner_hook(outputs, ycell, stream_state, msg)
             return
         run, cell = ycell.run, ycell.cell
-        if run.fenced:
+        if run.superseded or (run.cut_cause is not None and _is_interrupt(msg)):
             self.inner_hook(outputs, None, stream_state, msg)
             return
         if run.held is None and len(cell["outputs"]) < run.written:
@@ -278,17 +288,31 @@ class Runs:
         run.written = len(cell["outputs"])
 
 
-async def _until_cut(run: Run, execution: Any) -> dict:
-    """nbmodel's execution of ``run``, or the cut's result once it is cut."""
+def _is_interrupt(msg: dict) -> bool:
+    return (
+        msg.get("header", {}).get("msg_type") == "error"
+        and msg.get("content", {}).get("ename") == "KeyboardInterrupt"
+    )
+
+
+async def _until_cut(runs: Runs, run: Run, execution: Any) -> dict:
+    """nbmodel's execution of ``run``; for a run being cut, its cut end."""
     inner = asyncio.ensure_future(execution)
     run.cut_signal = asyncio.get_event_loop().create_future()
-    if run.cut_result is not None:
-        run.cut_signal.set_result(None)
     try:
-        await asyncio.wait({inner, run.cut_signal}, return_when=asyncio.FIRST_COMPLETED)
-        if run.cut_result is None:
-            return inner.result()
-        if not inner.done():
+        try:
+            await asyncio.wait({inner, run.cut_signal}, return_when=asyncio.FIRST_COMPLETED)
+        except asyncio.CancelledError:
+            if run.cut_cause is not None and runs.on_cut_end is not None:
+                runs.on_cut_end(run, None)  # the note, even on a cancel
+            raise
+        if run.cut_cause is None or runs.on_cut_end is None:
+            return await inner
+        result = None
+        if inner.done():
+            if not inner.cancelled() and inner.exception() is None:
+                result = inner.result()
+        else:
             inner.cancel()
             try:
                 await inner
@@ -298,13 +322,13 @@ async def _until_cut(run: Run, execution: Any) -> dict:
                     raise
             except Exception:  # noqa: S110 - the kernel's end of a run that was cut
                 pass
-        elif not inner.cancelled():
-            inner.exception()  # retrieved: the cut's result stands
-        return run.cut_result
+        return runs.on_cut_end(run, result)
     finally:
         if not inner.done():
             inner.cancel()
         run.cut_signal.cancel()
+        if run.cut_done is not None and not run.cut_done.done():
+            run.cut_done.set_result(None)
 
 
 def install(log: Any, hold_seconds: float = HOLD_SECONDS) -> Runs | None:
@@ -345,7 +369,7 @@ def install(log: Any, hold_seconds: float = HOLD_SECONDS) -> Runs | None:
         run = runs.started(metadata)
         try:
             execution = original_execute(client, ydoc, snippet, metadata, *args, **kwargs)
-            result = await (execution if run is None else _until_cut(run, execution))
+            result = await (execution if run is None else _until_cut(runs, run, execution))
         except QUEUE_DROPPING:
             runs.ended(metadata, queue_dropped=True)
             raise

@@ -97,7 +97,11 @@ from pycrdt import Doc, Provider  # noqa: E402
 
 RESTARTED = "This run was cut short: the kernel was restarted while it ran."
 DIED = "This run was cut short: the kernel died while it ran."
-COUNT = "import time\nfor i in range(400):\n    print(i, flush=True)\n    time.sleep(0.25)\n"
+# Each number goes to progress.txt before it is printed.
+COUNT = (
+    "import time\nfor i in range(400):\n    open('progress.txt', 'a').write(f'{i}\\n')\n"
+    "    print(i, flush=True)\n    time.sleep(0.25)\n"
+)
 COUNT_THEN_DIE = (
     "import os, time\nfor i in range(6):\n    print(i, flush=True)\n    time.sleep(0.25)\n"
     "time.sleep(0.5)\nos._exit(1)\n"
@@ -231,6 +235,7 @@ async def test_a_restart_from_any_tab_mid_run_ends_the_cell_with_the_note(root):
         running = execute(server, kernel, tab.room, "running", COUNT)
         queued = execute(server, kernel, tab.room, "queued", "print('queued')")
         await tab.until(lambda: len(text_of(tab.cell("running")).split()) >= 4, 60, "output")
+        printed = (root / "progress.txt").read_text().split()
         # As JupyterLab restarts a kernel (from this tab or another one).
         await asyncio.to_thread(server.api, "POST", f"/api/kernels/{kernel}/restart")
         await tab.until(lambda: errors_of(tab.cell("running")), 30, "the note")
@@ -238,6 +243,8 @@ async def test_a_restart_from_any_tab_mid_run_ends_the_cell_with_the_note(root):
         await asyncio.sleep(2)
         cell = tab.cell("running")
         assert_cut_short(cell, RESTARTED)
+        # Everything printed before the restart was asked for is kept.
+        assert text_of(cell).split()[: len(printed)] == printed
         assert "KeyboardInterrupt" not in json.dumps(cell["outputs"])
         assert cell["execution_state"] == "idle"
         assert cell["execution_count"] is None

@@ -17,7 +17,7 @@ import {
 } from '../execution/cutshort';
 import type { IBackendCapabilities } from '../tokens';
 import * as Y from 'yjs';
-import { codeCell, quietYjsWarnings, sleep, until } from './fakes';
+import { codeCell, deferred, quietYjsWarnings, sleep, until } from './fakes';
 import {
   rejectionOf,
   setupExecutor,
@@ -387,6 +387,33 @@ describe('cut short', () => {
             .map(o => o.ename ?? o.output_type)
         ).toEqual(['stream', 'RunCutShort']);
       }
+    });
+    it("the kernel goes while this tab reads the cut run's result: the result says how it ended, never a server restart", async () => {
+      const { runs, first } = await runAll(['c1', 'c2', 'c3']);
+      // This tab's read of the result is slow to come back: meanwhile the
+      // new kernel says 'starting', and the result is no longer on the
+      // server for a second read.
+      const gate = deferred();
+      const read = h.server.check.getMockImplementation()!;
+      let reading = false;
+      h.server.check.mockImplementationOnce(async (kernelId, submission) => {
+        reading = true;
+        const progress = await read(kernelId, submission);
+        await gate.promise;
+        return progress;
+      });
+      h.server.cutShort(first, cutShortMessage('kernel-restart', trans));
+      await until(() => reading, 'the read of the result');
+      h.sessionContext.statusChanged.emit('starting');
+      await sleep(30);
+      gate.resolve();
+      const error = await rejectionOf(runs[0].promise);
+      expect(error.errorValue).toContain('the kernel was restarted');
+      for (const run of runs.slice(1)) {
+        await expect(run.promise).rejects.toBeDefined();
+      }
+      await sleep(50);
+      expectToldOnce('the kernel was restarted');
     });
   });
 
