@@ -5,8 +5,9 @@ notebook's collaboration room open while jupyter-server-nbmodel runs one of
 its cells (see keepalive.py), applies display updates that nbmodel drops
 (see displays.py), stops a run's writes once its cell is run again (see
 reruns.py) and lets any tab answer an input() prompt, first answer wins (see
-stdin.py), and ends nbmodel's runs on a kernel that restarted (see
-restarts.py). Execution itself is jupyter-server-nbmodel's, with
+stdin.py), ends nbmodel's runs on a kernel that restarted (see
+restarts.py) and says so in the cut cell, even with no tab open (see
+kernelcuts.py). Execution itself is jupyter-server-nbmodel's, with
 jupyter-collaboration.
 """
 
@@ -28,12 +29,14 @@ def _jupyter_server_extension_points():
 
 
 def _load_jupyter_server_extension(serverapp):
-    from . import displays, keepalive, reruns, restarts, stdin
+    from . import displays, kernelcuts, keepalive, reruns, restarts, stdin
 
     keepalive.load(serverapp)
-    restarts.install(serverapp)
+    follower = restarts.install(serverapp)
     stdin.install(serverapp)
     # In this order: the re-run guard decides whether a run may write, then
     # display updates see only what is written.
     displays.install(serverapp.log)
-    reruns.install(serverapp.log)
+    runs = reruns.install(serverapp.log)
+    # A kernel restart or death ends its run with a note (uses reruns' runs).
+    kernelcuts.install(serverapp, runs, follower)

@@ -26,6 +26,14 @@ so every tab, and a tab opened later, shows it:
   set idle with no count, as stock JupyterLab shows a run the kernel
   aborted.
 
+A run can also be *cut* (by kernelcuts.py, when its kernel is restarted or
+found dead): from ``Run.begin_cut`` on it still writes what the kernel had
+printed, but not its end (count, idle) nor the KeyboardInterrupt traceback
+a restart's interrupt makes the kernel send. It ends when nbmodel's
+execution does (the kernel's reply) or at ``Run.end_cut`` (the restart is
+over: a dead kernel never replies), and ``Runs.on_cut_end`` (kernelcuts.py)
+then writes the cell's end and gives nbmodel the run's result.
+
 It wraps nbmodel's ``_execute_snippet``, ``_get_ycell`` and output hook
 (``actions``) and ``ExecutionStack.put``, for the nbmodel versions we know.
 """
@@ -47,18 +55,52 @@ QUEUE_DROPPING = (asyncio.CancelledError, KeyboardInterrupt, RuntimeError)
 class Run:
     """One run of a cell by nbmodel, as far as its writes are concerned."""
 
-    def __init__(self, runs: Runs, kernel_id: str, cell_id: str, request_id: str) -> None:
+    def __init__(
+        self,
+        runs: Runs,
+        kernel_id: str,
+        cell_id: str,
+        request_id: str,
+        document_id: str | None = None,
+    ) -> None:
         self._runs = runs
         self.kernel_id = kernel_id
         self.cell_id = cell_id
         self.request_id = request_id
+        self.document_id = document_id
         self.ycell: Any = None
         self.superseded = False
+        #: Why the run is being cut short (``begin_cut``), e.g. "restart".
+        self.cut_cause: str | None = None
+        #: Resolved to end a run being cut (``end_cut``).
+        self.cut_signal: asyncio.Future | None = None
+        #: Resolved once a run being cut ended.
+        self.cut_done: asyncio.Future | None = None
         #: Output messages held while the cell was cleared by someone else.
         self.held: list[tuple[Any, Any, Any, dict]] | None = None
         self._timer: asyncio.TimerHandle | None = None
         #: How many outputs the cell has after this run's last write.
         self.written = 0
+
+    @property
+    def fenced(self) -> bool:
+        """Whether this run may no longer write into its cell."""
+        return self.superseded or self.cut_cause is not None
+
+    def begin_cut(self, cause: str) -> bool:
+        """The kernel is going: write no end, and no interrupt's traceback."""
+        if self.cut_cause is not None or self.superseded:
+            return False
+        if self.held is not None:
+            self.release()
+        self.cut_cause = cause
+        self.cut_done = asyncio.get_event_loop().create_future()
+        return True
+
+    def end_cut(self) -> None:
+        """End the run being cut now, reply or not."""
+        if self.cut_signal is not None and not self.cut_signal.done():
+            self.cut_signal.set_result(None)
 
     def supersede(self) -> None:
         self.superseded = True
@@ -107,11 +149,11 @@ class _Guarded:
         return self._target.get(key, default)
 
     def __setitem__(self, key: str, value: Any) -> None:
-        if not self._run.superseded:
+        if not self._run.fenced:
             self._target[key] = value
 
     def __delitem__(self, key: str) -> None:
-        if not self._run.superseded:
+        if not self._run.fenced:
             del self._target[key]
 
     @property
@@ -130,7 +172,7 @@ class RunCell(_Guarded):
 
     def __setitem__(self, key: str, value: Any) -> None:
         # nbmodel's end of run: write what is held first, in order.
-        if self._run.held is not None and not self._run.superseded:
+        if self._run.held is not None and not self._run.fenced:
             self._run.release()
         super().__setitem__(key, value)
 
@@ -152,6 +194,8 @@ class Runs:
         self._running: dict[tuple[str, str], Run] = {}
         self._by_request: dict[str, Run] = {}
         self.inner_hook: Any = None
+        #: ``(run, result or None) -> result``: how a cut run ends (kernelcuts.py).
+        self.on_cut_end: Any = None
 
     # -- nbmodel's queue -------------------------------------------------
 
@@ -177,10 +221,14 @@ class Runs:
         request_id = metadata.get("request_id")
         if not (kernel_id and isinstance(cell_id, str) and request_id):
             return None
-        run = Run(self, kernel_id, cell_id, request_id)
+        run = Run(self, kernel_id, cell_id, request_id, metadata.get("document_id"))
         self._running[(kernel_id, cell_id)] = run
         self._by_request[request_id] = run
         return run
+
+    def running_on(self, kernel_id: str) -> list[Run]:
+        """The runs nbmodel is executing on this kernel (one, normally)."""
+        return [run for (kernel, _), run in self._running.items() if kernel == kernel_id]
 
     def cell_found(self, metadata: dict | None, ycell: Any) -> Any:
         run = self._by_request.get((metadata or {}).get("request_id"))
@@ -195,7 +243,7 @@ class Runs:
             return
         if self._running.get((run.kernel_id, run.cell_id)) is run:
             del self._running[(run.kernel_id, run.cell_id)]
-        if run.held is not None and not run.superseded:
+        if run.held is not None and not run.fenced:
             run.release()
         if run.superseded and queue_dropped and run.ycell is not None:
             # nbmodel dropped the new run with its queue: nobody will end
@@ -225,7 +273,7 @@ class Runs:
             self.inner_hook(outputs, ycell, stream_state, msg)
             return
         run, cell = ycell.run, ycell.cell
-        if run.superseded:
+        if run.superseded or (run.cut_cause is not None and _is_interrupt(msg)):
             self.inner_hook(outputs, None, stream_state, msg)
             return
         if run.held is None and len(cell["outputs"]) < run.written:
@@ -238,6 +286,49 @@ class Runs:
             return
         self.inner_hook(outputs, cell, stream_state, msg)
         run.written = len(cell["outputs"])
+
+
+def _is_interrupt(msg: dict) -> bool:
+    return (
+        msg.get("header", {}).get("msg_type") == "error"
+        and msg.get("content", {}).get("ename") == "KeyboardInterrupt"
+    )
+
+
+async def _until_cut(runs: Runs, run: Run, execution: Any) -> dict:
+    """nbmodel's execution of ``run``; for a run being cut, its cut end."""
+    inner = asyncio.ensure_future(execution)
+    run.cut_signal = asyncio.get_event_loop().create_future()
+    try:
+        try:
+            await asyncio.wait({inner, run.cut_signal}, return_when=asyncio.FIRST_COMPLETED)
+        except asyncio.CancelledError:
+            if run.cut_cause is not None and runs.on_cut_end is not None:
+                runs.on_cut_end(run, None)  # the note, even on a cancel
+            raise
+        if run.cut_cause is None or runs.on_cut_end is None:
+            return await inner
+        result = None
+        if inner.done():
+            if not inner.cancelled() and inner.exception() is None:
+                result = inner.result()
+        else:
+            inner.cancel()
+            try:
+                await inner
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    raise
+            except Exception:  # noqa: S110 - the kernel's end of a run that was cut
+                pass
+        return runs.on_cut_end(run, result)
+    finally:
+        if not inner.done():
+            inner.cancel()
+        run.cut_signal.cancel()
+        if run.cut_done is not None and not run.cut_done.done():
+            run.cut_done.set_result(None)
 
 
 def install(log: Any, hold_seconds: float = HOLD_SECONDS) -> Runs | None:
@@ -275,9 +366,10 @@ def install(log: Any, hold_seconds: float = HOLD_SECONDS) -> Runs | None:
     original_put = ExecutionStack.put
 
     async def _execute_snippet(client, ydoc, snippet, metadata, *args, **kwargs):
-        runs.started(metadata)
+        run = runs.started(metadata)
         try:
-            result = await original_execute(client, ydoc, snippet, metadata, *args, **kwargs)
+            execution = original_execute(client, ydoc, snippet, metadata, *args, **kwargs)
+            result = await (execution if run is None else _until_cut(runs, run, execution))
         except QUEUE_DROPPING:
             runs.ended(metadata, queue_dropped=True)
             raise

@@ -12,8 +12,9 @@ jupyter-server announces every restart, manual or automatic, with a
 that event this cancels nbmodel's worker for the kernel (its own
 ``cancel``): the cut run and the runs queued behind it end as cancelled, as
 a kernel restart aborts queued cells in stock JupyterLab, and the next
-request starts a fresh worker with a fresh client. The tabs end the marks
-of those cells themselves (they see the kernel restart).
+request starts a fresh worker with a fresh client. The cut cell and the
+queued ones were already ended, with a note, when the restart started or the
+kernel was found dead (kernelcuts.py).
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ class RestartFollower:
         # A callable: the stacks exist only once the extensions loaded.
         self._stacks = stacks
         self._log = log
+        #: Awaited with the kernel id before cancelling (kernelcuts.py).
+        self.before_cancel: Any = None
 
     async def on_event(self, logger: Any, schema_id: str, data: dict) -> None:
         if data.get("action") != "restart" or data.get("status") != "success":
@@ -52,6 +55,11 @@ class RestartFollower:
         kernel_id = data.get("kernel_id")
         if not kernel_id:
             return
+        if self.before_cancel is not None:
+            try:
+                await self.before_cancel(kernel_id)
+            except Exception as err:  # still cancel
+                self._log.warning("jupyterlab_handoff: %s: %r", kernel_id, err)
         for stack in self._stacks():
             try:
                 await stack.cancel(kernel_id, timeout=CANCEL_TIMEOUT)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from . import notes
 from .keepalive import RunTracker
 
 SAVE_INTERVAL = 2.0  # seconds between saves of a room with a run in flight
@@ -112,14 +113,9 @@ class RunSaver:
                     self._log.warning("jupyterlab_handoff: could not save %s: %r", room_id, error)
 
 
-#: The note a running cell gets when the server stops under it: the same
-#: words as the frontend's (src/execution/cutshort.ts), which then does not
-#: add its own.
-CUT_SHORT_NAME = "RunCutShort"
-CUT_SHORT_MESSAGE = (
-    "This run was cut short: the Jupyter server stopped while it ran. "
-    "The outputs above are what it printed before the stop."
-)
+#: The note a running cell gets when the server stops under it (notes.py).
+CUT_SHORT_NAME = notes.CUT_SHORT_NAME
+CUT_SHORT_MESSAGE = notes.SERVER_STOPPED
 
 
 def mark_cut_short(room: Any, cell_id: str) -> bool:
@@ -130,31 +126,10 @@ def mark_cut_short(room: Any, cell_id: str) -> bool:
     reply to its shutdown may still follow it.
     """
     document = getattr(room, "_document", None)
-    cells = getattr(document, "ycells", None)
-    if cells is None:
+    cell = notes.find_cell(getattr(document, "ycells", None), cell_id)
+    if cell is None:
         return False
-    for cell in cells:
-        if cell.get("id") != cell_id:
-            continue
-        outputs = cell.get("outputs")
-        if outputs is None:
-            return False
-        for output in outputs:
-            value = output.to_py() if hasattr(output, "to_py") else output
-            if value.get("ename") == CUT_SHORT_NAME and value.get("evalue") == CUT_SHORT_MESSAGE:
-                return False
-        with cells.doc.transaction():
-            outputs.append(
-                {
-                    "output_type": "error",
-                    "ename": CUT_SHORT_NAME,
-                    "evalue": CUT_SHORT_MESSAGE,
-                    "traceback": [f"{CUT_SHORT_NAME}: {CUT_SHORT_MESSAGE}"],
-                }
-            )
-            cell["execution_state"] = "idle"
-        return True
-    return False
+    return notes.write_note(cell, CUT_SHORT_MESSAGE)
 
 
 def _state(room: Any) -> bytes | None:

@@ -12,11 +12,14 @@ import {
   causeOfStop,
   cutShortMessage,
   LiveRuns,
-  OutputsMemory
+  OutputsMemory,
+  tabWritesNote
 } from '../execution/cutshort';
+import type { IBackendCapabilities } from '../tokens';
 import * as Y from 'yjs';
-import { codeCell, quietYjsWarnings, sleep, until } from './fakes';
+import { codeCell, deferred, quietYjsWarnings, sleep, until } from './fakes';
 import {
+  rejectionOf,
   setupExecutor,
   type ExecutorHarness as Harness
 } from './executorharness';
@@ -25,10 +28,10 @@ quietYjsWarnings();
 
 const trans = nullTranslator.load('jupyterlab_handoff');
 
-function setup(ids: string[]) {
+function setup(ids: string[], capabilities?: Partial<IBackendCapabilities>) {
   const h = setupExecutor(
     ids.map(id => ({ id, source: `print('${id}')` })),
-    { executor: { documentGraceMs: 50, cutShortKeepMs: 2000 } }
+    { executor: { documentGraceMs: 50, cutShortKeepMs: 2000 }, capabilities }
   );
   // As JupyterLab's notebook model does: a cell model per shared cell,
   // a new one when the document replaces a cell.
@@ -294,6 +297,130 @@ describe('cut short', () => {
         messages: [],
         state: 'idle'
       });
+    });
+  });
+
+  describe('a server that writes kernel notes itself (kernelNotes: server)', () => {
+    it('leaves kernel restart and death notes to it, and tells the rest itself', () => {
+      const server = { kernelNotes: 'server' } as const;
+      const tab = { kernelNotes: 'tab' } as const;
+      expect(tabWritesNote('kernel-restart', server)).toBe(false);
+      expect(tabWritesNote('kernel-died', server)).toBe(false);
+      expect(tabWritesNote('server-restart', server)).toBe(true);
+      expect(tabWritesNote('kernel-changed', server)).toBe(true);
+      for (const cause of [
+        'kernel-restart',
+        'kernel-died',
+        'server-restart',
+        'kernel-changed'
+      ] as const) {
+        expect(tabWritesNote(cause, tab)).toBe(true);
+      }
+    });
+
+    async function runAll(ids: string[]) {
+      h = setup(ids, { kernelNotes: 'server' });
+      other = new YNotebook();
+      relay(other, h.serverDoc);
+      const runs = ids.map((_, index) => h.run(index));
+      await until(() => h.server.submitted.length === ids.length, 'every POST');
+      const first = h.server.requestFor(ids[0]).requestId;
+      h.server.start(first);
+      h.server.output(first, stream('0\n1\n'));
+      await until(
+        () =>
+          h.submissions.some(
+            e => e.cellId === ids[0] && e.status === 'running'
+          ),
+        'the listing read'
+      );
+      return { runs, first };
+    }
+
+    function expectToldOnce(words: string) {
+      for (const doc of [h.tabDoc, h.serverDoc, other!]) {
+        expect(shows(doc, 'c1').stdout).toBe('0\n1\n');
+        expect(shows(doc, 'c1').messages).toEqual([
+          expect.stringContaining(words)
+        ]);
+        for (const id of ['c1', 'c2', 'c3']) {
+          expect(shows(doc, id).state).toBe('idle');
+        }
+        expect(shows(doc, 'c2').messages).toEqual([]);
+        expect(shows(doc, 'c3').messages).toEqual([]);
+      }
+    }
+
+    it.each([
+      ['restarting', 'the kernel was restarted'],
+      ['autorestarting', 'the kernel died']
+    ])(
+      'the submitting tab hears %s first: it writes no note, the server writes it once',
+      async (status, words) => {
+        const { runs, first } = await runAll(['c1', 'c2', 'c3']);
+        h.sessionContext.statusChanged.emit(status);
+        const results = await Promise.all(runs.map(run => run.promise));
+        expect(results).toEqual([false, false, false]);
+        await sleep(50);
+        // Nothing written by the tab; every [*] ended.
+        expect(shows(h.serverDoc, 'c1').messages).toEqual([]);
+        expect(shows(h.serverDoc, 'c1').state).toBe('idle');
+
+        h.server.cutShort(first, cutShortMessage(causeOfStop(status)!, trans));
+        await sleep(50);
+        expectToldOnce(words);
+      }
+    );
+
+    it('a restart from another tab cuts the run before this tab hears of it: the run ends with the note, once, and Run All stops', async () => {
+      const { runs, first } = await runAll(['c1', 'c2', 'c3']);
+      // Our server part at the restart's start: before the kernel's
+      // KeyboardInterrupt reply, before the new kernel says 'starting'.
+      h.server.cutShort(first, cutShortMessage('kernel-restart', trans));
+      // The running cell failed as its result says (so Run All stops), with
+      // the note as its error; the queued ones were dropped.
+      const error = await rejectionOf(runs[0].promise);
+      expect(error.errorValue).toContain('the kernel was restarted');
+      for (const run of runs.slice(1)) {
+        await expect(run.promise).rejects.toBeDefined();
+      }
+      h.sessionContext.statusChanged.emit('starting');
+      await sleep(50);
+      expectToldOnce('the kernel was restarted');
+      for (const doc of [h.tabDoc, h.serverDoc]) {
+        expect(
+          codeCell(doc, 'c1')
+            .getOutputs()
+            .map(o => o.ename ?? o.output_type)
+        ).toEqual(['stream', 'RunCutShort']);
+      }
+    });
+    it("the kernel goes while this tab reads the cut run's result: the result says how it ended, never a server restart", async () => {
+      const { runs, first } = await runAll(['c1', 'c2', 'c3']);
+      // This tab's read of the result is slow to come back: meanwhile the
+      // new kernel says 'starting', and the result is no longer on the
+      // server for a second read.
+      const gate = deferred();
+      const read = h.server.check.getMockImplementation()!;
+      let reading = false;
+      h.server.check.mockImplementationOnce(async (kernelId, submission) => {
+        reading = true;
+        const progress = await read(kernelId, submission);
+        await gate.promise;
+        return progress;
+      });
+      h.server.cutShort(first, cutShortMessage('kernel-restart', trans));
+      await until(() => reading, 'the read of the result');
+      h.sessionContext.statusChanged.emit('starting');
+      await sleep(30);
+      gate.resolve();
+      const error = await rejectionOf(runs[0].promise);
+      expect(error.errorValue).toContain('the kernel was restarted');
+      for (const run of runs.slice(1)) {
+        await expect(run.promise).rejects.toBeDefined();
+      }
+      await sleep(50);
+      expectToldOnce('the kernel was restarted');
     });
   });
 

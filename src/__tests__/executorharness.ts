@@ -21,6 +21,7 @@ import { ListingPoller } from '../server/poller';
 import { DEFAULT_SETTINGS, type IHandoffSettings } from '../settings';
 import type {
   BackendDecision,
+  IBackendCapabilities,
   IExecutionBackend,
   ISubmissionEvent
 } from '../tokens';
@@ -63,6 +64,8 @@ export function setupExecutor(
     executor?: Partial<IHandoffExecutorOptions>;
     /** Another backend on the server's document (default: the fake nbmodel). */
     backend?: (serverDoc: YNotebook) => IExecutionBackend;
+    /** Capabilities the fake nbmodel declares besides its own. */
+    capabilities?: Partial<IBackendCapabilities>;
   } = {}
 ) {
   const serverDoc = new YNotebook();
@@ -94,7 +97,7 @@ export function setupExecutor(
     tabDoc.setState('document_id', documentId);
   }
 
-  const server = new FakeServer(serverDoc);
+  const server = new FakeServer(serverDoc, options.capabilities);
   const backend = options.backend?.(serverDoc) ?? server;
   const poller = new ListingPoller({
     backend: () => backend,

@@ -177,13 +177,21 @@ export interface IFakeRequest {
 export class FakeServer implements IExecutionBackend {
   readonly id = 'fake-nbmodel';
   readonly label = 'fake nbmodel';
-  // It does not serve stdin prompts (nbmodel does through our server part).
-  readonly capabilities: IBackendCapabilities = {
-    ...NBMODEL_CAPABILITIES,
-    input: 'none'
-  };
+  // It does not serve stdin prompts (nbmodel does through our server part),
+  // nor write kernel notes unless told to (`cutShort`, as kernelcuts.py).
+  readonly capabilities: IBackendCapabilities;
 
-  constructor(readonly doc: YNotebook) {}
+  constructor(
+    readonly doc: YNotebook,
+    capabilities: Partial<IBackendCapabilities> = {}
+  ) {
+    this.capabilities = {
+      ...NBMODEL_CAPABILITIES,
+      input: 'none',
+      kernelNotes: 'tab',
+      ...capabilities
+    };
+  }
 
   /** nbmodel's own reading of its marks. */
   readCellMark = NbmodelBackend.prototype.readCellMark;
@@ -339,6 +347,43 @@ export class FakeServer implements IExecutionBackend {
     this.start(requestId);
     this.output(requestId, { output_type: 'stream', name: 'stdout', text });
     return this.finish(requestId);
+  }
+
+  /**
+   * Our server part cuts the running request short (a kernel restart or
+   * death): in one transaction the note, idle, no count, no mark; the
+   * result is an error holding the cell's outputs; the queue is dropped.
+   */
+  cutShort(requestId: string, message: string): void {
+    const request = this._get(requestId);
+    const cell = codeCell(this.doc, request.options.cellId);
+    const length = cell.youtputs.length;
+    this.doc.transact(() => {
+      cell.updateOutputs(length, length, [
+        {
+          output_type: 'error',
+          ename: 'RunCutShort',
+          evalue: message,
+          traceback: [`RunCutShort: ${message}`]
+        }
+      ]);
+      cell.execution_count = null;
+      cell.executionState = 'idle';
+      cell.deleteMetadata(NBMODEL_METADATA_KEY);
+    });
+    request.result = {
+      kind: 'reply',
+      status: 'error',
+      executionCount: null,
+      outputs: cell.getOutputs()
+    };
+    for (const queued of this.queued()) {
+      this.cancel(
+        queued.requestId,
+        'previous-failed',
+        'Execution cancelled because a previous queued request failed.'
+      );
+    }
   }
 
   /** Drop a request without running it. */

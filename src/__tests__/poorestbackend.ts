@@ -23,7 +23,8 @@ export const POOREST: IBackendCapabilities = Object.freeze({
   documentState: 'busy',
   input: 'none',
   batch: false,
-  finalResult: false
+  finalResult: false,
+  kernelNotes: 'tab'
 });
 
 export class PoorestServer implements IExecutionBackend {

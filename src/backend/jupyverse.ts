@@ -45,7 +45,9 @@ export const JUPYVERSE_CAPABILITIES: IBackendCapabilities = Object.freeze({
   documentState: 'running',
   input: 'none',
   batch: true,
-  finalResult: false
+  finalResult: false,
+  // Our jupyverse module does not follow kernel restarts: the tab tells.
+  kernelNotes: 'tab'
 });
 
 interface IJupyverseSubmission extends ISubmission {

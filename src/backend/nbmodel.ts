@@ -54,6 +54,8 @@ export interface INbmodelSubmission extends ISubmission {
  * stdin prompts are reported (`check` reads 300), and found and answered
  * from any tab through our server part (`nbmodelinput.ts`), first answer
  * wins; without it, `findInput` rejects with a 404 `BackendError`.
+ * A kernel restart or death ends the running cell with a note written by
+ * our server part, at once and with no tab open (`kernelNotes`).
  */
 export const NBMODEL_CAPABILITIES: IBackendCapabilities = Object.freeze({
   submissionIds: true,
@@ -62,7 +64,9 @@ export const NBMODEL_CAPABILITIES: IBackendCapabilities = Object.freeze({
   documentState: 'running',
   input: 'request',
   batch: false,
-  finalResult: true
+  finalResult: true,
+  // Our server part (jupyterlab_handoff/kernelcuts.py).
+  kernelNotes: 'server'
 });
 
 /**

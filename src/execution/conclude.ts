@@ -21,6 +21,7 @@ import {
   cutShortMessage,
   cutShortOutput,
   keepCutShort,
+  tabWritesNote,
   type CutShortCause
 } from './cutshort';
 
@@ -52,6 +53,8 @@ export interface IRunFacts {
   wasRunning: boolean;
   /** The most complete outputs the cell showed during the run. */
   outputs: nbformat.IOutput[];
+  /** Who writes a kernel restart or death note (the backend's capability). */
+  kernelNotes?: 'server' | 'tab';
 }
 
 /**
@@ -113,7 +116,12 @@ export function conclude(
       // different: the run goes on, so the cell is left alone.
       const model = cell.model as ICodeCellModel;
       const cause = causeOfStop(outcome.reason);
-      if (cause && facts?.wasRunning && !model.isDisposed) {
+      if (
+        cause &&
+        facts?.wasRunning &&
+        !model.isDisposed &&
+        tabWritesNote(cause, { kernelNotes: facts.kernelNotes ?? 'tab' })
+      ) {
         // The running cell says why it ended, in every tab.
         keepCutShort({
           notebook: options.notebook,

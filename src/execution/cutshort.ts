@@ -10,6 +10,8 @@
  *   After a server restart, the server's document can lack the tail the tab
  *   showed (a killed server saved up to ~2 s less): the submitting tab, and
  *   only it, restores that tail into the idle cell.
+ * - `tabWritesNote`: whether this tab writes it at all (the server writes
+ *   kernel restart and death notes when its backend says so).
  * - `keepCutShort`: writes the message (and the restored tail) into the
  *   cell, and writes them again if the document is replaced by the server's
  *   reloaded one within a short window (a restarted server hands the tabs a
@@ -26,7 +28,7 @@ import type {
   NotebookChange
 } from '@jupyter/ydoc';
 import { Timings } from '../timings';
-import type { RequestStatus } from '../tokens';
+import type { IBackendCapabilities, RequestStatus } from '../tokens';
 import { compareOutputs } from './divergence';
 
 /** What cut a run short. */
@@ -49,6 +51,20 @@ export function causeOfStop(reason: string): CutShortCause | null {
     default:
       return null;
   }
+}
+
+/**
+ * Whether this tab writes the note for `cause`: not when the backend's
+ * server writes kernel notes itself (`kernelNotes: 'server'`), so a cell
+ * says it once whichever tab, or none, was open. A server restart and a
+ * change of kernel are always told by the tab.
+ */
+export function tabWritesNote(
+  cause: CutShortCause,
+  capabilities: Pick<IBackendCapabilities, 'kernelNotes'>
+): boolean {
+  const kernelCause = cause === 'kernel-restart' || cause === 'kernel-died';
+  return !(kernelCause && capabilities.kernelNotes === 'server');
 }
 
 /** The sentence the cell shows. */

@@ -72,6 +72,22 @@ export class ExecutionWatch {
   readonly done: Promise<WatchOutcome>;
 
   /**
+   * The server's final result for the submission, once this watch read it
+   * (reading frees it on the server), even after the watch was stopped: a
+   * read in flight when the kernel went can still return it.
+   */
+  get result(): ExecutionOutcome | null {
+    return this._result;
+  }
+
+  /** Resolves when no read of the server's result is in flight. */
+  async whenSettled(): Promise<void> {
+    while (this._settling) {
+      await new Promise<void>(resolve => this._settledWaiters.push(resolve));
+    }
+  }
+
+  /**
    * The server accepted the submission: follow it there too.
    */
   accepted(submission: ISubmission): void {
@@ -186,6 +202,7 @@ export class ExecutionWatch {
           if (progress.outcome.kind === 'consumed') {
             this._finish(await this._outcomeFromDocumentWhenComplete());
           } else {
+            this._result = progress.outcome;
             this._finish(progress.outcome);
           }
           return;
@@ -207,6 +224,7 @@ export class ExecutionWatch {
       // Still listed as running: the poller reports when it is gone.
     } finally {
       this._settling = false;
+      this._notifySettled();
     }
   }
 
@@ -232,6 +250,9 @@ export class ExecutionWatch {
         // Unreachable: the next listing that misses it asks again.
         return;
       }
+      if (progress.done && progress.outcome.kind !== 'consumed') {
+        this._result = progress.outcome;
+      }
       if (!progress.done || this._finished) {
         return;
       }
@@ -255,6 +276,7 @@ export class ExecutionWatch {
       }
     } finally {
       this._settling = false;
+      this._notifySettled();
     }
   }
 
@@ -272,6 +294,11 @@ export class ExecutionWatch {
       return outcomeFromDocument(cell);
     }
     return { kind: 'consumed' };
+  }
+
+  private _notifySettled(): void {
+    const waiters = this._settledWaiters.splice(0);
+    waiters.forEach(resolve => resolve());
   }
 
   private _finish(outcome: WatchOutcome): void {
@@ -293,6 +320,8 @@ export class ExecutionWatch {
   private _tracking: { dispose(): void } | null = null;
   private _resolve!: (outcome: WatchOutcome) => void;
   private _settling = false;
+  private _settledWaiters: (() => void)[] = [];
+  private _result: ExecutionOutcome | null = null;
   private _finished = false;
   /** The status this watch last read from the backend itself. */
   private _read: RequestStatus | null = null;

@@ -168,14 +168,26 @@ export async function followSubmission(
   try {
     outcome = await watch.done;
     if (outcome.kind === 'stopped' && causeOfStop(outcome.reason)) {
-      outcome = await stoppedOrForgotten(
-        backend,
-        kernelId,
-        submission,
-        outcome
-      );
-      if (outcome.kind === 'stopped' && stopReason) {
-        outcome = { ...outcome, reason: stopReason };
+      // A read of the result in flight when the kernel went: the server
+      // said how the run ended (e.g. with the note of a restart), and the
+      // result is no longer there to read again.
+      // (A server that writes kernel notes ends the run with its note.)
+      await watch.whenSettled();
+      const told = watch.result;
+      if (told && backend.capabilities.kernelNotes === 'server') {
+        outcome = told;
+      } else {
+        if (!told) {
+          outcome = await stoppedOrForgotten(
+            backend,
+            kernelId,
+            submission,
+            outcome
+          );
+        }
+        if (outcome.kind === 'stopped' && stopReason) {
+          outcome = { ...outcome, reason: stopReason };
+        }
       }
     }
   } finally {
@@ -192,7 +204,8 @@ export async function followSubmission(
   try {
     return conclude(ctx, options, outcome, event, {
       wasRunning: wasRunning ?? live.wasRunning(),
-      outputs: memory.outputs
+      outputs: memory.outputs,
+      kernelNotes: backend.capabilities.kernelNotes
     });
   } finally {
     live.remove();

@@ -63,6 +63,16 @@ export interface IBackendCapabilities {
    * missed updates. Without it, the document alone is the result.
    */
   readonly finalResult: boolean;
+  /**
+   * Who writes the note in a cell whose run a kernel restart or death cut
+   * short (`src/execution/cutshort.ts`):
+   *
+   * - `server`: the server (our server part), at the restart's start or as
+   *   soon as it finds the kernel dead, with or without a tab open; the run
+   *   then ends with that note as its result. Tabs write nothing;
+   * - `tab`: the tab that submitted the run, when it hears the kernel go.
+   */
+  readonly kernelNotes: 'server' | 'tab';
 }
 
 /**
