@@ -29,7 +29,7 @@ def _jupyter_server_extension_points():
 
 
 def _load_jupyter_server_extension(serverapp):
-    from . import displays, kernelcuts, keepalive, reruns, restarts, stdin
+    from . import displays, kernelcuts, keepalive, offers, reruns, restarts, stdin
 
     keepalive.load(serverapp)
     follower = restarts.install(serverapp)
@@ -39,4 +39,5 @@ def _load_jupyter_server_extension(serverapp):
     displays.install(serverapp.log)
     runs = reruns.install(serverapp.log)
     # A kernel restart or death ends its run with a note (uses reruns' runs).
-    kernelcuts.install(serverapp, runs, follower)
+    cuts = kernelcuts.install(serverapp, runs, follower)
+    offers.install(serverapp, ["kernel-notes"] if cuts is not None else [])

@@ -3,7 +3,7 @@
  * answers by route, as each server family does.
  */
 import { ServerConnection } from '@jupyterlab/services';
-import { nbmodelFactory } from '../backend/nbmodel';
+import { NBMODEL_CAPABILITIES, nbmodelFactory } from '../backend/nbmodel';
 import { BackendRegistry } from '../backend/registry';
 import { serverDocumentsFactory } from '../backend/serverdocuments';
 import type { IBackendFactory } from '../tokens';
@@ -78,6 +78,34 @@ describe('BackendRegistry (the probe)', () => {
     );
     const request = fetch.mock.calls[0][0] as Request;
     expect(request.headers.get('Authorization')).toBe('token secret');
+  });
+
+  it("nbmodel's kernel notes are the server's only where our server part offers them", async () => {
+    const offered = registry({
+      'GET /api/kernels/k1/execute': { status: 200, body: { requests: [] } },
+      'GET /api/handoff': {
+        status: 200,
+        body: { server: 'jupyter-server', offers: ['kernel-notes'] }
+      }
+    });
+    const withPart = await offered.reg.decide('k1');
+    expect(
+      withPart.kind === 'backend' && withPart.backend.capabilities.kernelNotes
+    ).toBe('server');
+    // Disabled or not installed: the tab writes them.
+    for (const answer of [
+      { status: 404 },
+      { status: 200, body: { server: 'jupyter-server', offers: [] } }
+    ]) {
+      const bare = registry({
+        'GET /api/kernels/k1/execute': { status: 200, body: { requests: [] } },
+        'GET /api/handoff': answer
+      });
+      const decision = await bare.reg.decide('k1');
+      expect(
+        decision.kind === 'backend' && decision.backend.capabilities.kernelNotes
+      ).toBe('tab');
+    }
   });
 
   it('decides once per page load, and again after reset', async () => {
@@ -182,8 +210,7 @@ describe('BackendRegistry (the probe)', () => {
     const fourth = {
       id: 'fourth',
       label: 'A fourth dialect',
-      capabilities: nbmodelFactory.create(ServerConnection.makeSettings())!
-        .capabilities,
+      capabilities: NBMODEL_CAPABILITIES,
       submit: jest.fn()
     };
     const handle = reg.register({

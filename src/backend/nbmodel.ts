@@ -65,7 +65,7 @@ export const NBMODEL_CAPABILITIES: IBackendCapabilities = Object.freeze({
   input: 'request',
   batch: false,
   finalResult: true,
-  // Our server part (jupyterlab_handoff/kernelcuts.py).
+  // Our server part (jupyterlab_handoff/kernelcuts.py), when it says so.
   kernelNotes: 'server'
 });
 
@@ -75,9 +75,10 @@ export const NBMODEL_CAPABILITIES: IBackendCapabilities = Object.freeze({
 export class NbmodelBackend implements IExecutionBackend {
   readonly id = 'jupyter-server-nbmodel';
   readonly label = 'jupyter-server-nbmodel';
-  readonly capabilities = NBMODEL_CAPABILITIES;
-
-  constructor(private readonly _serverSettings: ServerConnection.ISettings) {}
+  constructor(
+    private readonly _serverSettings: ServerConnection.ISettings,
+    readonly capabilities: IBackendCapabilities = NBMODEL_CAPABILITIES
+  ) {}
 
   readCellMark(cell: ISharedCodeCell): ICellMark | null {
     const meta = cell.getMetadata(NBMODEL_METADATA_KEY) as
@@ -260,8 +261,28 @@ export const nbmodelFactory: IBackendFactory = {
     const body = await probe.json(path);
     return isObject(body) && Array.isArray(body.requests);
   },
-  create: serverSettings => new NbmodelBackend(serverSettings)
+  create: async (serverSettings, probe) =>
+    new NbmodelBackend(
+      serverSettings,
+      offersKernelNotes(await probe.json('api/handoff'))
+        ? NBMODEL_CAPABILITIES
+        : { ...NBMODEL_CAPABILITIES, kernelNotes: 'tab' }
+    )
 };
+
+/**
+ * Whether our server part on this Jupyter server writes the notes of runs a
+ * kernel restart or death cut short (`GET api/handoff`, offers.py). Without
+ * it (disabled, or not installed) the submitting tab writes them.
+ */
+function offersKernelNotes(body: unknown): boolean {
+  return (
+    isObject(body) &&
+    body.server === 'jupyter-server' &&
+    Array.isArray(body.offers) &&
+    body.offers.includes('kernel-notes')
+  );
+}
 
 /**
  * Turn nbmodel's final reply body into an outcome.

@@ -155,7 +155,10 @@ export class BackendRegistry implements IExecutionBackendRegistry {
     }
     for (const factory of factories) {
       if (await factory.detect(probe)) {
-        const backend = factory.create(this._options.serverSettings);
+        const backend = await factory.create(
+          this._options.serverSettings,
+          probe
+        );
         return backend
           ? { kind: 'backend', backend }
           : { kind: 'unsupported', id: factory.id, label: factory.label };

@@ -52,9 +52,13 @@ export interface IBackendFactory {
   /**
    * The backend for this server, or `null` when the dialect is known but not
    * supported yet: then the extension steps aside on that server (its own
-   * executor is left alone, ours runs nothing, the indicator says so).
+   * executor is left alone, ours runs nothing, the indicator says so). The
+   * probe can be asked more (what the server part offers).
    */
-  create(serverSettings: ServerConnection.ISettings): IExecutionBackend | null;
+  create(
+    serverSettings: ServerConnection.ISettings,
+    probe: IServerProbe
+  ): IExecutionBackend | null | Promise<IExecutionBackend | null>;
 }
 
 /**
