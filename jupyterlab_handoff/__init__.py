@@ -4,10 +4,11 @@ The prebuilt JupyterLab extension, and a small server extension that keeps a
 notebook's collaboration room open while jupyter-server-nbmodel runs one of
 its cells (see keepalive.py), applies display updates that nbmodel drops
 (see displays.py), stops a run's writes once its cell is run again (see
-reruns.py) and lets any tab answer an input() prompt, first answer wins (see
-stdin.py), and ends nbmodel's runs on a kernel that restarted (see
-restarts.py). Execution itself is jupyter-server-nbmodel's, with
-jupyter-collaboration.
+reruns.py), lets any tab answer an input() prompt, first answer wins (see
+stdin.py), ends nbmodel's runs on a kernel that restarted (see
+restarts.py) and keeps what each browser saw of each notebook for "while
+you were away" (see seen.py). Execution itself is jupyter-server-nbmodel's,
+with jupyter-collaboration.
 """
 
 try:
@@ -28,11 +29,12 @@ def _jupyter_server_extension_points():
 
 
 def _load_jupyter_server_extension(serverapp):
-    from . import displays, keepalive, reruns, restarts, stdin
+    from . import displays, keepalive, reruns, restarts, seen, stdin
 
     keepalive.load(serverapp)
     restarts.install(serverapp)
     stdin.install(serverapp)
+    seen.install(serverapp)
     # In this order: the re-run guard decides whether a run may write, then
     # display updates see only what is written.
     displays.install(serverapp.log)
