@@ -16,6 +16,7 @@ import {
   jupyverseRows,
   validateJupyverse
 } from './report_jupyverse.mjs';
+import { executorChecksTable, mdTable, textTable } from './tables.mjs';
 
 export const EXECUTORS = ['stock', 'nbmodel-frontend', 'handoff'];
 export const SCENARIOS = [
@@ -390,18 +391,6 @@ function targetRows(results) {
   return out;
 }
 
-function textTable(header, body) {
-  const widths = header.map((h, i) =>
-    Math.max(h.length, ...body.map(r => r[i].length))
-  );
-  const line = r => r.map((c, i) => c.padEnd(widths[i])).join('  ');
-  return [
-    line(header),
-    widths.map(w => '-'.repeat(w)).join('  '),
-    ...body.map(line)
-  ].join('\n');
-}
-
 const HEADER = [
   'scenario',
   'stock ms',
@@ -446,15 +435,6 @@ function jupyterServerTable(results) {
   ].join('\n');
 }
 
-function mdTable(header, body) {
-  const esc = c => c.replace(/\|/g, '\\|');
-  return [
-    `| ${header.map(esc).join(' | ')} |`,
-    `| ${header.map(() => '---').join(' | ')} |`,
-    ...body.map(r => `| ${r.map(esc).join(' | ')} |`)
-  ].join('\n');
-}
-
 export function formatMarkdown(results) {
   const m = results.machine;
   const v = m.versions;
@@ -469,7 +449,7 @@ export function formatMarkdown(results) {
   lines.push('');
   if (!s) {
     // jupyverse only (--servers jupyverse)
-    lines.push(jupyverseMarkdown(results.jupyverse, mdTable));
+    lines.push(jupyverseMarkdown(results.jupyverse));
     lines.push('');
     return lines.join('\n');
   }
@@ -540,7 +520,7 @@ export function formatMarkdown(results) {
   }
   if (results.jupyverse) {
     lines.push('');
-    lines.push(jupyverseMarkdown(results.jupyverse, mdTable));
+    lines.push(jupyverseMarkdown(results.jupyverse));
   }
   lines.push('');
   lines.push('## Sizes');
@@ -573,28 +553,14 @@ export function formatMarkdown(results) {
     'Every page was checked before it was measured: its page config names the executor, the intended plugin is activated and no other executor plugin is registered. Over each round the harness also counted what went over the wire and stops if it does not match:'
   );
   lines.push('');
-  const checks = m.executor_checks;
   lines.push(
-    mdTable(
-      [
-        'executor',
-        'plugin',
-        'cell runs',
-        'ws execute_request',
-        'POST /execute',
-        'GET /requests',
-        'GET /execute'
-      ],
-      EXECUTORS.map(e => [
-        e,
-        `\`${checks[e].plugin}\``,
-        String(checks[e].cell_runs),
-        String(checks[e].websocket_execute_requests),
-        String(checks[e].execute_posts),
-        String(checks[e].request_polls),
-        String(checks[e].execute_listings)
-      ])
-    )
+    executorChecksTable(EXECUTORS, m.executor_checks, [
+      ['cell runs', 'cell_runs'],
+      ['ws execute_request', 'websocket_execute_requests'],
+      ['POST /execute', 'execute_posts'],
+      ['GET /requests', 'request_polls'],
+      ['GET /execute', 'execute_listings']
+    ])
   );
   lines.push('');
   return lines.join('\n');

@@ -5,6 +5,8 @@
  * is given only between columns that finished every round.
  */
 
+import { executorChecksTable, mdTable } from './tables.mjs';
+
 export const JV_EXECUTORS = ['stock', 'jupyter-collaboration', 'handoff'];
 
 function round1(value) {
@@ -224,7 +226,7 @@ export function jupyverseReasons(jv) {
 }
 
 /** The markdown section for RESULTS.md. */
-export function jupyverseMarkdown(jv, mdTable) {
+export function jupyverseMarkdown(jv) {
   const m = jv.machine;
   const v = m.versions;
   const lines = [];
@@ -249,28 +251,19 @@ export function jupyverseMarkdown(jv, mdTable) {
     );
   }
   lines.push('');
-  const checks = m.executor_checks;
   lines.push(
-    mdTable(
+    executorChecksTable(JV_EXECUTORS, m.executor_checks, [
+      ['cell runs', 'cell_runs'],
+      ['ws execute_request', 'websocket_execute_requests'],
+      ['POST jupyverse /execute', 'jupyverse_execute_posts'],
       [
-        'executor',
-        'plugin',
-        'cell runs',
-        'ws execute_request',
-        'POST jupyverse /execute',
-        'cells POSTed to our module (POSTs)'
-      ],
-      JV_EXECUTORS.map(e => [
-        e,
-        `\`${checks[e].plugin}\``,
-        String(checks[e].cell_runs),
-        String(checks[e].websocket_execute_requests),
-        String(checks[e].jupyverse_execute_posts),
-        checks[e].handoff_posts === undefined
-          ? String(checks[e].handoff_cells_posted)
-          : `${checks[e].handoff_cells_posted} (${checks[e].handoff_posts})`
-      ])
-    )
+        'cells POSTed to our module (POSTs)',
+        c =>
+          c.handoff_posts === undefined
+            ? String(c.handoff_cells_posted)
+            : `${c.handoff_cells_posted} (${c.handoff_posts})`
+      ]
+    ])
   );
   return lines.join('\n');
 }

@@ -51,6 +51,21 @@ async def running_kernel():
         await manager.shutdown_all(now=True)
 
 
+@contextlib.asynccontextmanager
+async def prompts_on(manager):
+    """nbmodel's queue on the kernels of ``manager``, and our prompts on it."""
+    stack = ExecutionStack(manager, Rooms(notebook(1)))
+    try:
+        yield stack, Prompts(stack)
+    finally:
+        await dispose(stack)
+
+
+def printed(done: dict) -> str:
+    """The last text a finished request printed."""
+    return json.loads(done["outputs"])[-1]["text"]
+
+
 def put(stack, kernel_id, code):
     return stack.put(kernel_id, code, {"document_id": "json:notebook:test", "cell_id": "c0"})
 
@@ -74,18 +89,12 @@ async def test_an_input_in_the_first_request_on_a_fresh_kernel_is_never_lost():
     # Without prepare_new_clients most fresh kernels here lose the prompt or
     # the answer (HANDOFF_STDIN_UNPATCHED=1 shows it).
     for _ in range(FIRST_REQUEST_ATTEMPTS):
-        async with running_kernel() as (manager, kernel_id):
-            stack = ExecutionStack(manager, Rooms(notebook(1)))
-            prompts = Prompts(stack)
-            try:
-                uid = put(stack, kernel_id, "name = input('who? ')\nprint('hi', name)")
-                now = await prompt(prompts, kernel_id)
-                assert now["request_id"] == uid
-                assert await prompts.answer(kernel_id, uid, now["prompt_id"], "you")
-                done = await result(stack, kernel_id, uid)
-                assert json.loads(done["outputs"])[-1]["text"] == "hi you\n"
-            finally:
-                await dispose(stack)
+        async with running_kernel() as (manager, kernel_id), prompts_on(manager) as (stack, prompts):
+            uid = put(stack, kernel_id, "name = input('who? ')\nprint('hi', name)")
+            now = await prompt(prompts, kernel_id)
+            assert now["request_id"] == uid
+            assert await prompts.answer(kernel_id, uid, now["prompt_id"], "you")
+            assert printed(await result(stack, kernel_id, uid)) == "hi you\n"
 
 
 @pytest.mark.asyncio
@@ -95,9 +104,7 @@ async def test_the_first_of_two_answers_wins_and_never_answers_the_next_prompt()
 
 
 async def first_answer_wins(manager, kernel_id):
-    stack = ExecutionStack(manager, Rooms(notebook(1)))
-    prompts = Prompts(stack)
-    try:
+    async with prompts_on(manager) as (stack, prompts):
         uid = put(stack, kernel_id, "a = input('first? ')\nb = input('second? ')\nprint(a, b)")
         first = await prompt(prompts, kernel_id)
         assert first["request_id"] == uid
@@ -114,11 +121,8 @@ async def first_answer_wins(manager, kernel_id):
         # A late answer to the first prompt does not answer the second.
         assert not await prompts.answer(kernel_id, uid, first["prompt_id"], "late")
         assert await prompts.answer(kernel_id, uid, second["prompt_id"], "two")
-        done = await result(stack, kernel_id, uid)
         winner = "tab A" if won[0] else "tab B"
-        assert json.loads(done["outputs"])[-1]["text"] == f"{winner} two\n"
-    finally:
-        await dispose(stack)
+        assert printed(await result(stack, kernel_id, uid)) == f"{winner} two\n"
 
 
 @pytest.mark.asyncio
@@ -128,9 +132,7 @@ async def test_a_password_prompt_says_so_and_reading_never_takes_a_result():
 
 
 async def password_prompt(manager, kernel_id):
-    stack = ExecutionStack(manager, Rooms(notebook(1)))
-    prompts = Prompts(stack)
-    try:
+    async with prompts_on(manager) as (stack, prompts):
         uid = put(stack, kernel_id, "import getpass\nsecret = getpass.getpass('pw: ')\nprint(len(secret))")
         now = await prompt(prompts, kernel_id)
         assert now["password"] is True
@@ -144,11 +146,8 @@ async def password_prompt(manager, kernel_id):
         await asyncio.wait_for(idle(), 30)
         # Polling for prompts after the end leaves the result to its reader.
         assert prompts.pending(kernel_id) is None
-        done = await result(stack, kernel_id, uid)
-        assert json.loads(done["outputs"])[-1]["text"] == "7\n"
+        assert printed(await result(stack, kernel_id, uid)) == "7\n"
         assert not await prompts.answer(kernel_id, uid, now["prompt_id"], "late")
-    finally:
-        await dispose(stack)
 
 
 PORT = int(os.environ.get("HANDOFF_PYTEST_PORT", "24070"))
@@ -224,11 +223,50 @@ def wait_for_result(server: str, kernel_id: str, request_id: str):
         time.sleep(0.1)
 
 
-def test_the_routes_answer_the_first_tab_and_refuse_the_second(server):
+@contextlib.contextmanager
+def new_kernel(server: str):
+    """A fresh kernel on the server, shut down afterwards."""
     status, kernel = call(server, "POST", "/api/kernels", {"name": "python3"})
     assert status == 201
-    kernel_id = kernel["id"]
     try:
+        yield kernel["id"]
+    finally:
+        call(server, "DELETE", f"/api/kernels/{kernel['id']}")
+
+
+def execute(server: str, kernel_id: str, code: str) -> dict:
+    """Submit code through nbmodel's execute route."""
+    status, reply = call(server, "POST", f"/api/kernels/{kernel_id}/execute", {"code": code})
+    assert status == 202
+    return reply
+
+
+def wait_for_prompt(server: str, kernel_id: str, what: str = "the prompt never came") -> dict:
+    """The kernel's pending prompt, as our input route reads it."""
+    deadline = time.monotonic() + 30
+    while True:
+        status, pending = call(server, "GET", f"/api/handoff/kernels/{kernel_id}/input")
+        if status == 200:
+            return pending
+        assert time.monotonic() < deadline, what
+        time.sleep(0.1)
+
+
+def answer(server: str, kernel_id: str, pending: dict, value: str):
+    """One tab's answer to a prompt read: (status, reply)."""
+    ids = {k: pending[k] for k in ("request_id", "prompt_id")}
+    return call(server, "POST", f"/api/handoff/kernels/{kernel_id}/input", {**ids, "input": value})
+
+
+def printed_by(server: str, kernel_id: str, request_id: str) -> str:
+    """What a request printed last, once it finished."""
+    status, done = wait_for_result(server, kernel_id, request_id)
+    assert status == 200, done
+    return printed(done)
+
+
+def test_the_routes_answer_the_first_tab_and_refuse_the_second(server):
+    with new_kernel(server) as kernel_id:
         assert call(server, "GET", f"/api/handoff/kernels/{kernel_id}/input")[0] == 204
         # Token auth stays on.
         assert call(server, "GET", f"/api/handoff/kernels/{kernel_id}/input", token=None)[0] in (
@@ -238,37 +276,15 @@ def test_the_routes_answer_the_first_tab_and_refuse_the_second(server):
         assert call(server, "GET", "/api/handoff/kernels/nope/input")[0] == 404
         # The prompt comes in the kernel's very first request: see
         # prepare_new_clients().
-        status, reply = call(
-            server,
-            "POST",
-            f"/api/kernels/{kernel_id}/execute",
-            {"code": "name = input('who? ')\nprint('hi', name)"},
-        )
-        assert status == 202
-        deadline = time.monotonic() + 30
-        while True:
-            status, pending = call(server, "GET", f"/api/handoff/kernels/{kernel_id}/input")
-            if status == 200:
-                break
-            assert time.monotonic() < deadline
-            time.sleep(0.1)
+        execute(server, kernel_id, "name = input('who? ')\nprint('hi', name)")
+        pending = wait_for_prompt(server, kernel_id)
         assert pending["prompt"] == "who? "
         assert pending["password"] is False
-        answer = {k: pending[k] for k in ("request_id", "prompt_id")}
-        assert (
-            call(server, "POST", f"/api/handoff/kernels/{kernel_id}/input", {**answer, "input": "B"})[0]
-            == 201
-        )
-        status, refused = call(
-            server, "POST", f"/api/handoff/kernels/{kernel_id}/input", {**answer, "input": "A"}
-        )
+        assert answer(server, kernel_id, pending, "B")[0] == 201
+        status, refused = answer(server, kernel_id, pending, "A")
         assert (status, refused["answered"]) == (409, False)
         assert call(server, "POST", f"/api/handoff/kernels/{kernel_id}/input", {"input": 1})[0] == 400
-        status, done = wait_for_result(server, kernel_id, pending["request_id"])
-        assert status == 200, done
-        assert json.loads(done["outputs"])[-1]["text"] == "hi B\n"
-    finally:
-        call(server, "DELETE", f"/api/kernels/{kernel_id}")
+        assert printed_by(server, kernel_id, pending["request_id"]) == "hi B\n"
 
 
 def test_an_input_in_the_first_cell_run_on_a_fresh_kernel_is_never_lost(server):
@@ -277,32 +293,9 @@ def test_an_input_in_the_first_cell_run_on_a_fresh_kernel_is_never_lost(server):
     kernels asks for input, as a fresh notebook's first cell does, and each
     gets its prompt and its answer."""
     for attempt in range(5):
-        status, kernel = call(server, "POST", "/api/kernels", {"name": "python3"})
-        assert status == 201
-        kernel_id = kernel["id"]
-        try:
-            status, reply = call(
-                server,
-                "POST",
-                f"/api/kernels/{kernel_id}/execute",
-                {"code": "name = input('first? ')\nprint('got', name)"},
-            )
-            assert status == 202
-            deadline = time.monotonic() + 30
-            while True:
-                status, pending = call(server, "GET", f"/api/handoff/kernels/{kernel_id}/input")
-                if status == 200:
-                    break
-                assert time.monotonic() < deadline, f"kernel {attempt}: the prompt never came"
-                time.sleep(0.1)
+        with new_kernel(server) as kernel_id:
+            reply = execute(server, kernel_id, "name = input('first? ')\nprint('got', name)")
+            pending = wait_for_prompt(server, kernel_id, f"kernel {attempt}: the prompt never came")
             assert pending["request_id"] == reply["request_id"]
-            answer = {k: pending[k] for k in ("request_id", "prompt_id")}
-            status, _ = call(
-                server, "POST", f"/api/handoff/kernels/{kernel_id}/input", {**answer, "input": "x"}
-            )
-            assert status == 201
-            status, done = wait_for_result(server, kernel_id, reply["request_id"])
-            assert status == 200, done
-            assert json.loads(done["outputs"])[-1]["text"] == "got x\n"
-        finally:
-            call(server, "DELETE", f"/api/kernels/{kernel_id}")
+            assert answer(server, kernel_id, pending, "x")[0] == 201
+            assert printed_by(server, kernel_id, reply["request_id"]) == "got x\n"

@@ -253,6 +253,30 @@ describe('ListingPoller', () => {
     expect(fake.listInFlight).toHaveBeenCalledTimes(2);
   });
 
+  it('reads at once on an immediate refresh even while a debounced read waits', async () => {
+    // A notebook that opens asks for a debounced read, then the backend is
+    // decided and asks for one now: the status item must not wait 1 s.
+    const fake = fakeBackend();
+    monitor = new ListingPoller({
+      backend: () => fake.backend,
+      minMs: 100,
+      maxMs: 400,
+      debounceMs: 1000,
+      standby: 'never'
+    });
+    monitor.refresh('k1');
+    monitor.refresh('k1', true);
+    monitor.refresh('k1', true);
+    await jest.advanceTimersByTimeAsync(0);
+    expect(fake.listInFlight).toHaveBeenCalledTimes(1);
+    // One read for both immediate refreshes, and none left for later.
+    await jest.advanceTimersByTimeAsync(5000);
+    expect(fake.listInFlight).toHaveBeenCalledTimes(1);
+    monitor.refresh('k1', true);
+    await jest.advanceTimersByTimeAsync(0);
+    expect(fake.listInFlight).toHaveBeenCalledTimes(2);
+  });
+
   it('defers reads nobody waits on while the page is hidden', async () => {
     const fake = fakeBackend();
     let hidden = true;

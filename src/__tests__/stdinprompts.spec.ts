@@ -1,106 +1,14 @@
-import type { YNotebook } from '@jupyter/ydoc';
 import { BackendError } from '../backend/types';
+import { NBMODEL_CAPABILITIES } from '../backend/nbmodel';
+import { PromptWatcher } from '../stdin/prompts';
 import {
-  NbmodelBackend,
-  NBMODEL_CAPABILITIES,
-  NBMODEL_METADATA_KEY
-} from '../backend/nbmodel';
-import { InFlightModel } from '../inflight';
-import { followModel, runningRequests } from '../stdin/follow';
-import {
-  PromptWatcher,
-  type IRunningRequest,
-  type IShownPrompt
-} from '../stdin/prompts';
-import type {
-  IExecutionBackend,
-  IInFlightEntry,
-  InputAnswer,
-  IPendingInput,
-  ISubmission
-} from '../tokens';
-import { codeCell, notebookWithCells, quietYjsWarnings } from './fakes';
-
-quietYjsWarnings();
-
-const KERNEL = 'k1';
-const PATH = 'work/ask.ipynb';
-
-/**
- * A server with one stdin prompt per kernel at most, answered first come
- * first served (as our server route does).
- */
-function fakeServer() {
-  let pending: { requestId: string; prompt: IPendingInput } | null = null;
-  let failing: Error | null = null;
-  const answers: Array<{ requestId: string; id?: string; value: string }> = [];
-  const findInput = jest.fn(
-    async (
-      kernelId: string,
-      submission: ISubmission
-    ): Promise<IPendingInput | null> => {
-      if (failing) {
-        throw failing;
-      }
-      return pending && pending.requestId === submission.requestId
-        ? pending.prompt
-        : null;
-    }
-  );
-  const answerInput = jest.fn(
-    async (
-      kernelId: string,
-      submission: ISubmission,
-      prompt: IPendingInput,
-      value: string
-    ): Promise<InputAnswer> => {
-      if (failing) {
-        throw failing;
-      }
-      if (
-        !pending ||
-        pending.requestId !== submission.requestId ||
-        pending.prompt.id !== prompt.id
-      ) {
-        return 'late';
-      }
-      answers.push({
-        requestId: String(submission.requestId),
-        id: prompt.id,
-        value
-      });
-      pending = null;
-      return 'answered';
-    }
-  );
-  const backend = {
-    id: 'fake',
-    label: 'fake',
-    capabilities: NBMODEL_CAPABILITIES,
-    submit: jest.fn(),
-    findInput,
-    answerInput
-  } as unknown as IExecutionBackend;
-  return {
-    backend,
-    findInput,
-    answerInput,
-    answers,
-    ask: (requestId: string, id: string, prompt = 'who? ', password = false) =>
-      (pending = { requestId, prompt: { prompt, password, id } }),
-    clear: () => (pending = null),
-    fail: (error: Error | null) => (failing = error)
-  };
-}
-
-function running(requestId: string, cellId = 'c1'): IRunningRequest {
-  return { key: PATH, cellId, kernelId: KERNEL, requestId };
-}
-
-/** Let the poll's timers and the fake's promises run. */
-async function advance(ms: number): Promise<void> {
-  await jest.advanceTimersByTimeAsync(ms);
-}
+  KERNEL,
+  PATH,
+  advance,
+  fakeServer,
+  newWatcher,
+  running
+} from './stdinfakes';
 
 describe('PromptWatcher', () => {
   let watcher: PromptWatcher;
@@ -115,12 +23,7 @@ describe('PromptWatcher', () => {
   });
 
   function watch(server: ReturnType<typeof fakeServer>): PromptWatcher {
-    watcher = new PromptWatcher({
-      backend: () => server.backend,
-      minMs: 100,
-      maxMs: 1000,
-      standby: 'never'
-    });
+    watcher = newWatcher(server);
     return watcher;
   }
 
@@ -278,12 +181,7 @@ describe('PromptWatcher', () => {
   it('stands by while the page is hidden', async () => {
     const server = fakeServer();
     let hidden = true;
-    watcher = new PromptWatcher({
-      backend: () => server.backend,
-      minMs: 100,
-      maxMs: 1000,
-      standby: () => hidden
-    });
+    watcher = newWatcher(server, () => hidden);
     watcher.setRunning([running('r1')]);
     server.ask('r1', 'p1');
     await advance(3000);
@@ -304,158 +202,5 @@ describe('PromptWatcher', () => {
     watcher.setRunning([running('r1')]);
     await advance(3000);
     expect(server.findInput).not.toHaveBeenCalled();
-  });
-});
-
-describe('runningRequests', () => {
-  const entry = (over: Partial<IInFlightEntry>): IInFlightEntry => ({
-    key: PATH,
-    cellId: 'c1',
-    state: 'running',
-    since: 0,
-    firstSeen: 0,
-    kernelId: KERNEL,
-    requestId: 'r1',
-    ours: false,
-    source: 'document',
-    ...over
-  });
-
-  it('keeps running and waiting requests with a kernel and an id', () => {
-    expect(
-      runningRequests([
-        entry({}),
-        entry({ cellId: 'c2', requestId: 'r2', state: 'input' }),
-        entry({ cellId: 'c3', state: 'queued' }),
-        entry({ cellId: 'c4', state: 'stale' }),
-        entry({ cellId: 'c5', requestId: null }),
-        entry({ cellId: 'c6', kernelId: null })
-      ]).map(r => r.cellId)
-    ).toEqual(['c1', 'c2']);
-  });
-});
-
-describe('the in-flight model with prompts, in a tab that did not submit', () => {
-  beforeEach(() => {
-    jest.useFakeTimers();
-  });
-
-  afterEach(() => {
-    jest.useRealTimers();
-  });
-
-  /** What jupyter-server-nbmodel writes when it starts a request. */
-  function serverStart(nb: YNotebook, id: string, requestId: string) {
-    const cell = codeCell(nb, id);
-    nb.transact(() => {
-      cell.executionState = 'running';
-      cell.setMetadata(NBMODEL_METADATA_KEY, {
-        requestId,
-        kernelId: KERNEL
-      });
-    });
-  }
-
-  it('says "input" for the cell whose run waits, and "running" again once answered', async () => {
-    const server = fakeServer();
-    const nb = notebookWithCells(['a', 'b']);
-    const model = new InFlightModel({
-      readMark: NbmodelBackend.prototype.readCellMark
-    });
-    model.addNotebook(PATH, nb, KERNEL);
-    const watcher = new PromptWatcher({
-      backend: () => server.backend,
-      minMs: 100,
-      maxMs: 1000,
-      standby: 'never'
-    });
-    const joined = followModel(model, watcher);
-
-    serverStart(nb, 'b', 'r9');
-    expect(model.entry(PATH, 'b')?.state).toBe('running');
-    server.ask('r9', 'p1');
-    await advance(200);
-    expect(server.findInput).toHaveBeenCalledWith(KERNEL, { requestId: 'r9' });
-    expect(model.entry(PATH, 'b')?.state).toBe('input');
-    expect(model.counts(PATH).input).toBe(1);
-    expect(watcher.prompt(PATH, 'b')?.prompt).toBe('who? ');
-
-    const shown: IShownPrompt = watcher.prompt(PATH, 'b')!;
-    await expect(watcher.answer(shown, 'Ada')).resolves.toBe('answered');
-    expect(model.entry(PATH, 'b')?.state).toBe('running');
-
-    // The run ends: nothing polled any more.
-    nb.transact(() => {
-      const cell = codeCell(nb, 'b');
-      cell.execution_count = 1;
-      cell.executionState = 'idle';
-      cell.deleteMetadata(NBMODEL_METADATA_KEY);
-    });
-    expect(model.entry(PATH, 'b')).toBeUndefined();
-    const calls = server.findInput.mock.calls.length;
-    await advance(5000);
-    expect(server.findInput).toHaveBeenCalledTimes(calls);
-
-    joined.dispose();
-    watcher.dispose();
-    model.dispose();
-  });
-
-  it('drops the prompt when the kernel restarts', async () => {
-    const server = fakeServer();
-    const nb = notebookWithCells(['a']);
-    const model = new InFlightModel({
-      readMark: NbmodelBackend.prototype.readCellMark
-    });
-    model.addNotebook(PATH, nb, KERNEL);
-    const watcher = new PromptWatcher({
-      backend: () => server.backend,
-      minMs: 100,
-      maxMs: 1000,
-      standby: 'never'
-    });
-    followModel(model, watcher);
-    model.setKernelStatus(KERNEL, 'busy');
-    serverStart(nb, 'a', 'r1');
-    server.ask('r1', 'p1');
-    await advance(200);
-    expect(watcher.prompts).toHaveLength(1);
-    // The document still says running: nobody wrote the end.
-    model.setKernelStatus(KERNEL, 'restarting');
-    expect(watcher.prompts).toEqual([]);
-    expect(model.counts(PATH).input).toBe(0);
-    watcher.dispose();
-    model.dispose();
-  });
-
-  it('drops the prompt and the "input" state when the run is interrupted', async () => {
-    const server = fakeServer();
-    const nb = notebookWithCells(['a']);
-    const model = new InFlightModel({
-      readMark: NbmodelBackend.prototype.readCellMark
-    });
-    model.addNotebook(PATH, nb, KERNEL);
-    const watcher = new PromptWatcher({
-      backend: () => server.backend,
-      minMs: 100,
-      maxMs: 1000,
-      standby: 'never'
-    });
-    followModel(model, watcher);
-    serverStart(nb, 'a', 'r1');
-    server.ask('r1', 'p1');
-    await advance(200);
-    expect(model.entry(PATH, 'a')?.state).toBe('input');
-    // The interrupt ends the run with an error: nbmodel writes idle.
-    nb.transact(() => {
-      const cell = codeCell(nb, 'a');
-      cell.execution_count = 2;
-      cell.executionState = 'idle';
-      cell.deleteMetadata(NBMODEL_METADATA_KEY);
-    });
-    expect(watcher.prompts).toEqual([]);
-    expect(model.counts(PATH).input).toBe(0);
-    watcher.dispose();
-    model.dispose();
   });
 });

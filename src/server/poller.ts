@@ -1,20 +1,20 @@
 /**
  * One poller per kernel over the server's list of executions in flight, on
- * `@lumino/polling`'s `Poll`.
+ * `@lumino/polling`'s `Poll` (the bookkeeping in `./kernelpolls`).
  *
  * It polls while somebody tracks a request of the kernel (this tab's runs):
  * every `minMs` after a change, backing off to `maxMs` while nothing
  * changes, with exponential backoff while the server cannot be reached.
  * Reads nobody waits on (for the indicator) stand by while the page is
- * hidden; this tab's own runs are followed hidden or not. `refresh()` reads once more soon
- * (a notebook opened or reconnected, the in-flight model needs fresh facts),
- * also when nothing is tracked. A 404 or 405 **from the listing route**
+ * hidden; this tab's own runs are followed hidden or not. `refresh()`
+ * reads once more soon (a notebook opened or reconnected, the in-flight
+ * model needs fresh facts), also when nothing is tracked. A 404 or 405 **from the listing route**
  * stops the kernel's poller for good (until `reset`): the server has no
  * listing. Results of reads that overlap are applied in order, never an
  * older one after a newer one.
  */
 import type { IDisposable } from '@lumino/disposable';
-import { Poll } from '@lumino/polling';
+import type { Poll } from '@lumino/polling';
 import { Signal, type ISignal } from '@lumino/signaling';
 import { isMissingRoute } from '../backend/types';
 import { Timings } from '../timings';
@@ -23,6 +23,7 @@ import type {
   IInFlightRequest,
   RequestStatus
 } from '../tokens';
+import { KernelPolls, type IKernelPoll, type ReadOutcome } from './kernelpolls';
 
 /**
  * A tracked request's status, or `gone` once the server stopped listing it
@@ -48,15 +49,16 @@ export interface IListingPollerOptions {
   standby?: Poll.Standby | (() => boolean | Poll.Standby);
 }
 
-interface IKernelPoll {
-  poll: Poll<void, unknown, 'stand-by'>;
+/** What the poller keeps of a kernel. */
+interface IListingState {
   watchers: Map<string, Set<(status: TrackedStatus) => void>>;
   last: Map<string, RequestStatus> | null;
-  interval: number;
-  /** Reads started, and the sequence number of the last one applied. */
-  started: number;
-  applied: number;
 }
+
+type KernelPoll = IKernelPoll<IListingState>;
+
+/** The backend has no listing (any more): as good as a missing route. */
+class NoListing extends Error {}
 
 /**
  * Polls `listInFlight` per kernel.
@@ -64,10 +66,23 @@ interface IKernelPoll {
 export class ListingPoller implements IDisposable {
   constructor(options: IListingPollerOptions) {
     this._backend = options.backend;
-    this._min = options.minMs ?? Timings.listingMin;
-    this._max = options.maxMs ?? Timings.listingMax;
-    this._debounce = options.debounceMs ?? this._min;
-    this._standby = options.standby ?? 'when-hidden';
+    const min = options.minMs ?? Timings.listingMin;
+    this._debounce = options.debounceMs ?? min;
+    this._polls = new KernelPolls<IListingState, IInFlightRequest[]>({
+      name: '@jupyterlab-handoff/extension:listing',
+      minMs: min,
+      maxMs: options.maxMs ?? Timings.listingMax,
+      standby: options.standby ?? 'when-hidden',
+      create: () => ({ watchers: new Map(), last: null }),
+      read: kernel => this._read(kernel),
+      apply: (kernel, requests) => this._apply(kernel, requests),
+      // While this tab waits on a run of the kernel it keeps polling,
+      // hidden or not: it is the only one to end those runs' `[*]` when
+      // the server drops them (an interrupt from another browser).
+      keepAwake: kernel => kernel.state.watchers.size > 0,
+      isMissing: reason => reason instanceof NoListing || isMissingRoute(reason)
+    });
+    this._polls.stopped.connect((_, kernelId) => this._stopped.emit(kernelId));
   }
 
   /** Emitted after each listing read. */
@@ -86,7 +101,7 @@ export class ListingPoller implements IDisposable {
 
   /** Whether the kernel's poller was stopped by a missing route. */
   isStopped(kernelId: string): boolean {
-    return this._unsupported.has(kernelId);
+    return this._polls.isStopped(kernelId);
   }
 
   /**
@@ -98,7 +113,8 @@ export class ListingPoller implements IDisposable {
     requestId: string,
     onStatus: (status: TrackedStatus) => void
   ): IDisposable {
-    const state = this._kernel(kernelId);
+    const kernel = this._kernel(kernelId);
+    const watchers = kernel?.state.watchers;
     let disposed = false;
     const handle = {
       get isDisposed() {
@@ -109,31 +125,27 @@ export class ListingPoller implements IDisposable {
           return;
         }
         disposed = true;
-        const callbacks = state?.watchers.get(requestId);
+        const callbacks = watchers?.get(requestId);
         callbacks?.delete(onStatus);
         if (callbacks && callbacks.size === 0) {
-          state!.watchers.delete(requestId);
+          watchers!.delete(requestId);
         }
-        const phase = state?.poll.state.phase;
-        if (state && state.watchers.size === 0 && phase !== 'refreshed') {
+        const phase = kernel?.poll.state.phase;
+        if (kernel && watchers!.size === 0 && phase !== 'refreshed') {
           // Nobody waits on this kernel any more: stop polling it.
-          void state.poll.stop();
+          void kernel.poll.stop();
         }
       }
     };
-    if (!state) {
+    if (!kernel || !watchers) {
       return handle;
     }
-    const callbacks = state.watchers.get(requestId) ?? new Set();
+    const callbacks = watchers.get(requestId) ?? new Set();
     callbacks.add(onStatus);
-    state.watchers.set(requestId, callbacks);
-    state.interval = this._min;
-    this._setInterval(state);
-    if (
-      state.poll.state.phase === 'constructed' ||
-      state.poll.state.phase === 'stopped'
-    ) {
-      void state.poll.schedule({ interval: this._min, phase: 'started' });
+    watchers.set(requestId, callbacks);
+    this._polls.quicken(kernel);
+    if (this._polls.isIdle(kernel)) {
+      this._polls.start(kernel);
     }
     return handle;
   }
@@ -142,24 +154,9 @@ export class ListingPoller implements IDisposable {
    * Read a kernel's listing soon (after the debounce delay), or now.
    */
   refresh(kernelId: string, immediate = false): void {
-    const state = this._kernel(kernelId);
-    if (!state) {
-      return;
-    }
-    if (immediate) {
-      void state.poll.refresh();
-    } else {
-      const due = Date.now() + this._debounce;
-      const { phase, timestamp, interval } = state.poll.state;
-      const running = phase !== 'constructed' && phase !== 'stopped';
-      if (running && timestamp + interval <= due) {
-        // A read is due sooner anyway.
-        return;
-      }
-      void state.poll.schedule({
-        interval: this._debounce,
-        phase: 'refreshed'
-      });
+    const kernel = this._kernel(kernelId);
+    if (kernel) {
+      this._polls.refresh(kernel, immediate ? undefined : this._debounce);
     }
   }
 
@@ -168,7 +165,7 @@ export class ListingPoller implements IDisposable {
    * a reconnect).
    */
   reset(kernelId: string): void {
-    this._unsupported.delete(kernelId);
+    this._polls.reset(kernelId);
   }
 
   dispose(): void {
@@ -176,80 +173,34 @@ export class ListingPoller implements IDisposable {
       return;
     }
     this._isDisposed = true;
-    for (const state of this._kernels.values()) {
-      state.poll.dispose();
-    }
-    this._kernels.clear();
+    this._polls.dispose();
     Signal.clearData(this);
   }
 
-  private _kernel(kernelId: string): IKernelPoll | null {
-    if (this._isDisposed || this._unsupported.has(kernelId)) {
+  private _kernel(kernelId: string): KernelPoll | null {
+    if (this._isDisposed || this._polls.isStopped(kernelId)) {
       return null;
     }
     const backend = this._backend();
     if (!backend?.capabilities.listing || !backend.listInFlight) {
       return null;
     }
-    let state = this._kernels.get(kernelId);
-    if (!state) {
-      const created: IKernelPoll = {
-        poll: new Poll<void, unknown, 'stand-by'>({
-          auto: false,
-          factory: () => this._read(kernelId, created),
-          frequency: { interval: this._min, max: this._max, backoff: true },
-          // While this tab waits on a run of the kernel it keeps polling,
-          // hidden or not: it is the only one to end those runs' `[*]` when
-          // the server drops them (an interrupt from another browser).
-          standby: () =>
-            created.watchers.size > 0
-              ? 'never'
-              : typeof this._standby === 'function'
-                ? this._standby()
-                : this._standby,
-          name: `@jupyterlab-handoff/extension:listing:${kernelId}`
-        }),
-        watchers: new Map(),
-        last: null,
-        interval: this._min,
-        started: 0,
-        applied: 0
-      };
-      state = created;
-      this._kernels.set(kernelId, state);
-    }
-    return state;
+    return this._polls.ensure(kernelId);
   }
 
-  private _setInterval(state: IKernelPoll): void {
-    state.poll.frequency = {
-      interval: state.interval,
-      max: Math.max(this._max, state.interval),
-      backoff: true
-    };
-  }
-
-  private async _read(kernelId: string, state: IKernelPoll): Promise<void> {
+  private async _read(kernel: KernelPoll): Promise<IInFlightRequest[]> {
     const backend = this._backend();
-    const sequence = ++state.started;
-    let requests: IInFlightRequest[];
-    try {
-      if (!backend?.listInFlight) {
-        throw new Error('no listing');
-      }
-      requests = await backend.listInFlight(kernelId);
-    } catch (reason) {
-      if (isMissingRoute(reason) || !backend?.listInFlight) {
-        this._stop(kernelId, state);
-        return;
-      }
-      // Unreachable or erroring: the runs go on there; the poll backs off.
-      throw reason;
+    if (!backend?.listInFlight) {
+      throw new NoListing();
     }
-    if (this._isDisposed || sequence < state.applied) {
-      return;
-    }
-    state.applied = sequence;
+    return backend.listInFlight(kernel.kernelId);
+  }
+
+  private _apply(
+    kernel: KernelPoll,
+    requests: IInFlightRequest[]
+  ): ReadOutcome {
+    const { state } = kernel;
     const current = new Map(requests.map(r => [r.requestId, r.status]));
     let changed = state.last === null || current.size !== state.last.size;
     for (const [requestId, status] of current) {
@@ -264,32 +215,17 @@ export class ListingPoller implements IDisposable {
         callback(status);
       }
     }
-    this._listed.emit({ kernelId, requests });
+    this._listed.emit({ kernelId: kernel.kernelId, requests });
     if (state.watchers.size === 0) {
       // Nobody waits on this kernel: this was a one-off read.
-      void state.poll.stop();
-      return;
+      return 'done';
     }
-    state.interval = changed
-      ? this._min
-      : Math.min(this._max, Math.round(state.interval * 1.5));
-    this._setInterval(state);
-  }
-
-  private _stop(kernelId: string, state: IKernelPoll): void {
-    this._unsupported.add(kernelId);
-    state.poll.dispose();
-    this._kernels.delete(kernelId);
-    this._stopped.emit(kernelId);
+    return changed ? 'changed' : 'same';
   }
 
   private _backend: () => IExecutionBackend | null;
-  private _min: number;
-  private _max: number;
   private _debounce: number;
-  private _standby: Poll.Standby | (() => boolean | Poll.Standby);
-  private _kernels = new Map<string, IKernelPoll>();
-  private _unsupported = new Set<string>();
+  private _polls: KernelPolls<IListingState, IInFlightRequest[]>;
   private _isDisposed = false;
   private _listed = new Signal<this, IListing>(this);
   private _stopped = new Signal<this, string>(this);

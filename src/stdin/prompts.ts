@@ -20,8 +20,13 @@
  * that failed brings it back.
  */
 import type { IDisposable } from '@lumino/disposable';
-import { Poll } from '@lumino/polling';
+import type { Poll } from '@lumino/polling';
 import { Signal, type ISignal } from '@lumino/signaling';
+import {
+  KernelPolls,
+  type IKernelPoll,
+  type ReadOutcome
+} from '../server/kernelpolls';
 import { Timings } from '../timings';
 import type {
   IExecutionBackend,
@@ -62,13 +67,14 @@ export interface IPromptWatcherOptions {
 }
 
 interface IKernelState {
-  poll: Poll<void, unknown, 'stand-by'>;
   /** The requests of this kernel running now, by request id. */
   running: Map<string, IRunningRequest>;
-  interval: number;
-  started: number;
-  applied: number;
 }
+
+type KernelPoll = IKernelPoll<IKernelState>;
+
+/** What one read found: each request asked, with its prompt or none. */
+type Found = Array<[IRunningRequest, IPendingInput | null]>;
 
 /** Identify one prompt (the backend's id, else the request's). */
 function promptKey(requestId: string, id: string | undefined): string {
@@ -81,9 +87,15 @@ function promptKey(requestId: string, id: string | undefined): string {
 export class PromptWatcher implements IDisposable {
   constructor(options: IPromptWatcherOptions) {
     this._backend = options.backend;
-    this._min = options.minMs ?? Timings.inputMin;
-    this._max = options.maxMs ?? Timings.inputMax;
-    this._standby = options.standby ?? 'when-hidden';
+    this._polls = new KernelPolls<IKernelState, Found>({
+      name: '@jupyterlab-handoff/extension:stdin',
+      minMs: options.minMs ?? Timings.inputMin,
+      maxMs: options.maxMs ?? Timings.inputMax,
+      standby: options.standby ?? 'when-hidden',
+      create: () => ({ running: new Map() }),
+      read: kernel => this._read(kernel),
+      apply: (kernel, found) => this._apply(kernel, found)
+    });
   }
 
   /** Emitted when the prompts shown changed. */
@@ -141,21 +153,20 @@ export class PromptWatcher implements IDisposable {
       }
     }
     let changed = false;
-    for (const [kernelId, state] of [...this._kernels]) {
+    for (const kernelId of this._polls.kernelIds()) {
       if (!byKernel.has(kernelId)) {
-        state.poll.dispose();
-        this._kernels.delete(kernelId);
+        this._polls.delete(kernelId);
       }
     }
     for (const [kernelId, running] of byKernel) {
-      const state = this._kernel(kernelId);
+      const kernel = this._polls.ensure(kernelId)!;
+      const { state } = kernel;
       const added = [...running.keys()].some(id => !state.running.has(id));
       state.running = running;
       if (added) {
         // A new run: look for its prompt soon, then back off.
-        state.interval = this._min;
-        this._setInterval(state);
-        void state.poll.schedule({ interval: this._min, phase: 'started' });
+        this._polls.quicken(kernel);
+        this._polls.start(kernel);
       }
     }
     for (const [key, shown] of [...this._prompts]) {
@@ -182,7 +193,10 @@ export class PromptWatcher implements IDisposable {
 
   /** Read a kernel's prompts now (a reconnect, an answer sent). */
   refresh(kernelId: string): void {
-    void this._kernels.get(kernelId)?.poll.refresh();
+    const kernel = this._polls.get(kernelId);
+    if (kernel) {
+      this._polls.refresh(kernel);
+    }
   }
 
   /**
@@ -216,7 +230,7 @@ export class PromptWatcher implements IDisposable {
       );
     } catch (reason) {
       this._answered.delete(key);
-      const state = this._kernels.get(shown.kernelId);
+      const state = this._polls.get(shown.kernelId)?.state;
       if (state?.running.has(shown.requestId) && !this._isDisposed) {
         this._prompts.set(key, shown);
         this._changed.emit();
@@ -235,67 +249,28 @@ export class PromptWatcher implements IDisposable {
       return;
     }
     this._isDisposed = true;
-    for (const state of this._kernels.values()) {
-      state.poll.dispose();
-    }
-    this._kernels.clear();
+    this._polls.dispose();
     this._prompts.clear();
     Signal.clearData(this);
   }
 
-  private _kernel(kernelId: string): IKernelState {
-    let state = this._kernels.get(kernelId);
-    if (!state) {
-      const created: IKernelState = {
-        poll: new Poll<void, unknown, 'stand-by'>({
-          auto: false,
-          factory: () => this._read(kernelId, created),
-          frequency: { interval: this._min, max: this._max, backoff: true },
-          standby: this._standby,
-          name: `@jupyterlab-handoff/extension:stdin:${kernelId}`
-        }),
-        running: new Map(),
-        interval: this._min,
-        started: 0,
-        applied: 0
-      };
-      state = created;
-      this._kernels.set(kernelId, state);
-    }
-    return state;
-  }
-
-  private _setInterval(state: IKernelState): void {
-    state.poll.frequency = {
-      interval: state.interval,
-      max: Math.max(this._max, state.interval),
-      backoff: true
-    };
-  }
-
-  private async _read(kernelId: string, state: IKernelState): Promise<void> {
+  private async _read(kernel: KernelPoll): Promise<Found | undefined> {
     const backend = this._backend();
     if (!backend?.findInput) {
-      return;
+      return undefined;
     }
-    const sequence = ++state.started;
-    const asked = [...state.running.values()];
-    const found: Array<[IRunningRequest, IPendingInput | null]> = [];
-    for (const request of asked) {
+    const found: Found = [];
+    for (const request of [...kernel.state.running.values()]) {
       // Unreachable or erroring: the poll backs off and asks again.
-      const pending = await backend.findInput(kernelId, {
+      const pending = await backend.findInput(kernel.kernelId, {
         requestId: request.requestId
       });
       found.push([request, pending]);
     }
-    if (
-      this._isDisposed ||
-      this._kernels.get(kernelId) !== state ||
-      sequence < state.applied
-    ) {
-      return;
-    }
-    state.applied = sequence;
+    return found;
+  }
+
+  private _apply({ state }: KernelPoll, found: Found): ReadOutcome {
     let changed = false;
     for (const [request, pending] of found) {
       const now = state.running.get(request.requestId);
@@ -330,20 +305,14 @@ export class PromptWatcher implements IDisposable {
       });
       changed = true;
     }
-    state.interval = changed
-      ? this._min
-      : Math.min(this._max, Math.round(state.interval * 1.5));
-    this._setInterval(state);
     if (changed) {
       this._changed.emit();
     }
+    return changed ? 'changed' : 'same';
   }
 
   private _backend: () => IExecutionBackend | null;
-  private _min: number;
-  private _max: number;
-  private _standby: Poll.Standby | (() => boolean | Poll.Standby);
-  private _kernels = new Map<string, IKernelState>();
+  private _polls: KernelPolls<IKernelState, Found>;
   private _prompts = new Map<string, IShownPrompt>();
   /** Prompts this tab answered, until a read no longer finds them. */
   private _answered = new Set<string>();

@@ -46,6 +46,41 @@ export async function secondBrowser(
   return page;
 }
 
+/** The fixtures `openInTwoBrowsers` needs. */
+export type TwoBrowserFixtures = NewPageFixtures & {
+  page: IJupyterLabPageFixture;
+  tmpPath: string;
+};
+
+/**
+ * A notebook of code cells written to `<tmpPath>/<name>` and open in A (the
+ * test's page, which waits for its kernel) and in a second, independent
+ * browser B, which opens it with `openB` (by default: open and activate it,
+ * without waiting for its kernel).
+ */
+export async function openInTwoBrowsers(
+  fixtures: TwoBrowserFixtures,
+  name: string,
+  cells: string[],
+  openB: (b: IJupyterLabPageFixture, path: string) => Promise<void> = openTab
+): Promise<{ path: string; b: IJupyterLabPageFixture }> {
+  const { page, tmpPath } = fixtures;
+  const path = `${tmpPath}/${name}`;
+  await fillNotebook(page, tmpPath, name, cells);
+  const b = await secondBrowser(fixtures);
+  await openB(b, path);
+  return { path, b };
+}
+
+/** Open a notebook and make it the current tab. */
+export async function openTab(
+  page: IJupyterLabPageFixture,
+  path: string
+): Promise<void> {
+  await page.notebook.openByPath(path);
+  await page.notebook.activate(path.split('/').pop()!);
+}
+
 /** The executor's request to the server (jupyter-server-nbmodel). */
 export function isExecutePost(request: Request): boolean {
   return (
@@ -132,8 +167,7 @@ export async function openNotebook(
   page: IJupyterLabPageFixture,
   path: string
 ): Promise<void> {
-  await page.notebook.openByPath(path);
-  await page.notebook.activate(path.split('/').pop()!);
+  await openTab(page, path);
   await expect(
     page.locator(
       '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator'

@@ -11,6 +11,7 @@ import {
   fillNotebook,
   notifications,
   prompt,
+  openInTwoBrowsers,
   runCell,
   waitForCount,
   secondBrowser
@@ -107,27 +108,6 @@ function activeCellIndex(page: Page): Promise<number> {
   return page.evaluate(
     () => (window as any).jupyterapp.shell.currentWidget.content.activeCellIndex
   );
-}
-
-/**
- * The sleeping notebook open in A (the test's page) and in a second,
- * independent browser B.
- */
-async function openInTwoBrowsers(
-  fixtures: Parameters<typeof secondBrowser>[0] & {
-    page: IJupyterLabPageFixture;
-    tmpPath: string;
-  },
-  name: string,
-  cells: string[] = SLEEP_CELLS
-): Promise<{ path: string; b: IJupyterLabPageFixture }> {
-  const { page, tmpPath } = fixtures;
-  const path = `${tmpPath}/${name}`;
-  await fillNotebook(page, tmpPath, name, cells);
-  const b = await secondBrowser(fixtures);
-  await b.notebook.openByPath(path);
-  await b.notebook.activate(name);
-  return { path, b };
 }
 
 test.describe('two browsers on one notebook', () => {

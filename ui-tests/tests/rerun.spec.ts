@@ -8,12 +8,11 @@ import type { Page } from '@playwright/test';
 import {
   REAL_KERNELS,
   cell,
-  fillNotebook,
+  openInTwoBrowsers,
   openNotebook,
   outputText,
   prompt,
   runCell,
-  secondBrowser,
   waitForCount
 } from './helpers';
 
@@ -70,15 +69,12 @@ test('running the counting cell again mid-run never shows the old run under the 
   tmpPath,
   waitForApplication
 }) => {
-  const name = 'rerun.ipynb';
-  await fillNotebook(page, tmpPath, name, [COUNTING]);
-  const other = await secondBrowser({
-    baseURL,
-    browser,
-    tmpPath,
-    waitForApplication
-  });
-  await openNotebook(other, `${tmpPath}/${name}`);
+  const { b: other } = await openInTwoBrowsers(
+    { page, browser, baseURL, tmpPath, waitForApplication },
+    'rerun.ipynb',
+    [COUNTING],
+    openNotebook
+  );
 
   await runCell(page, 0);
   await expect(outputText(page, 0)).toContainText('run 1: 3');

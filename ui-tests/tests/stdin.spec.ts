@@ -10,6 +10,8 @@ import {
   REAL_KERNELS,
   cell,
   fillNotebook,
+  openInTwoBrowsers,
+  openTab,
   outputText,
   prompt,
   runCell,
@@ -36,8 +38,7 @@ function badge(page: Page, index: number): Locator {
 
 /** Open a notebook another browser runs (its kernel may be busy). */
 async function join(b: IJupyterLabPageFixture, path: string): Promise<void> {
-  await b.notebook.openByPath(path);
-  await b.notebook.activate(path.split('/').pop()!);
+  await openTab(b, path);
   await b.waitForSelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell');
 }
 
@@ -70,15 +71,12 @@ test.describe('input() from any tab', () => {
     tmpPath,
     waitForApplication
   }) => {
-    const name = 'ask.ipynb';
-    await fillNotebook(page, tmpPath, name, [ASK]);
-    const b = await secondBrowser({
-      baseURL,
-      browser,
-      tmpPath,
-      waitForApplication
-    });
-    await join(b, `${tmpPath}/${name}`);
+    const { b } = await openInTwoBrowsers(
+      { page, browser, baseURL, tmpPath, waitForApplication },
+      'ask.ipynb',
+      [ASK],
+      join
+    );
 
     // The notebook's first run on this kernel asks at once (see README:
     // nbmodel's first request of a kernel used to lose its prompt).
@@ -127,26 +125,18 @@ test.describe('input() from any tab', () => {
     tmpPath,
     waitForApplication
   }) => {
-    const name = 'late-ask.ipynb';
-    const path = `${tmpPath}/${name}`;
-    await fillNotebook(page, tmpPath, name, [ASK]);
-    const b = await secondBrowser({
-      baseURL,
-      browser,
-      tmpPath,
-      waitForApplication
-    });
-    await join(b, path);
+    const fixtures = { page, browser, baseURL, tmpPath, waitForApplication };
+    const { path, b } = await openInTwoBrowsers(
+      fixtures,
+      'late-ask.ipynb',
+      [ASK],
+      join
+    );
     await runCell(page, 0);
     await expect(stdinBox(page, 0)).toBeVisible();
     await expect(stdinBox(b, 0)).toBeVisible();
 
-    const c = await secondBrowser({
-      baseURL,
-      browser,
-      tmpPath,
-      waitForApplication
-    });
+    const c = await secondBrowser(fixtures);
     await join(c, path);
     await expect(stdinBox(c, 0)).toBeVisible();
     for (const p of [page, b, c]) {
@@ -177,17 +167,14 @@ test.describe('input() from any tab', () => {
     tmpPath,
     waitForApplication
   }) => {
-    const name = 'secret.ipynb';
-    await fillNotebook(page, tmpPath, name, [
-      "import getpass\nsecret = getpass.getpass('pw: ')\nprint(len(secret), 'chars')"
-    ]);
-    const b = await secondBrowser({
-      baseURL,
-      browser,
-      tmpPath,
-      waitForApplication
-    });
-    await join(b, `${tmpPath}/${name}`);
+    const { b } = await openInTwoBrowsers(
+      { page, browser, baseURL, tmpPath, waitForApplication },
+      'secret.ipynb',
+      [
+        "import getpass\nsecret = getpass.getpass('pw: ')\nprint(len(secret), 'chars')"
+      ],
+      join
+    );
     await runCell(page, 0);
     for (const p of [page, b]) {
       await expect(stdinBox(p, 0)).toHaveAttribute('type', 'password');
@@ -208,15 +195,12 @@ test.describe('input() from any tab', () => {
     tmpPath,
     waitForApplication
   }) => {
-    const name = 'interrupt-ask.ipynb';
-    await fillNotebook(page, tmpPath, name, [ASK, 'print("after")']);
-    const b = await secondBrowser({
-      baseURL,
-      browser,
-      tmpPath,
-      waitForApplication
-    });
-    await join(b, `${tmpPath}/${name}`);
+    const { b } = await openInTwoBrowsers(
+      { page, browser, baseURL, tmpPath, waitForApplication },
+      'interrupt-ask.ipynb',
+      [ASK, 'print("after")'],
+      join
+    );
     await runCell(page, 0);
     for (const p of [page, b]) {
       await expect(stdinBox(p, 0)).toBeVisible();
