@@ -4,11 +4,12 @@ The prebuilt JupyterLab extension, and a small server extension that keeps a
 notebook's collaboration room open while jupyter-server-nbmodel runs one of
 its cells (see keepalive.py), applies display updates that nbmodel drops
 (see displays.py), stops a run's writes once its cell is run again (see
-reruns.py) and lets any tab answer an input() prompt, first answer wins (see
+reruns.py), lets any tab answer an input() prompt, first answer wins (see
 stdin.py), ends nbmodel's runs on a kernel that restarted (see
 restarts.py) and says so in the cut cell, even with no tab open (see
-kernelcuts.py). Execution itself is jupyter-server-nbmodel's, with
-jupyter-collaboration.
+kernelcuts.py), keeps what each browser saw of each notebook for "while
+you were away" (see seen.py) and says what it does (see offers.py).
+Execution itself is jupyter-server-nbmodel's, with jupyter-collaboration.
 """
 
 try:
@@ -29,11 +30,12 @@ def _jupyter_server_extension_points():
 
 
 def _load_jupyter_server_extension(serverapp):
-    from . import displays, kernelcuts, keepalive, offers, reruns, restarts, stdin
+    from . import displays, kernelcuts, keepalive, offers, reruns, restarts, seen, stdin
 
     keepalive.load(serverapp)
     follower = restarts.install(serverapp)
     stdin.install(serverapp)
+    seen.install(serverapp)
     # In this order: the re-run guard decides whether a run may write, then
     # display updates see only what is written.
     displays.install(serverapp.log)

@@ -63,7 +63,13 @@ def stream_text(path: Path) -> str:
 class Server:
     running: list[Server] = []
 
-    def __init__(self, root: Path, port: int | None = None, handoff: bool = True) -> None:
+    def __init__(
+        self,
+        root: Path,
+        port: int | None = None,
+        handoff: bool = True,
+        extra_args: tuple[str, ...] = (),
+    ) -> None:
         self.root = root
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -81,6 +87,7 @@ class Server:
         ]
         if not handoff:
             args.append("--ServerApp.jpserver_extensions=jupyterlab_handoff=False")
+        args.extend(extra_args)
         self.log = open(root / f"server-{self.port}.log", "ab")
         env = {**os.environ, "JUPYTER_PLATFORM_DIRS": "1"}
         self.proc = subprocess.Popen(

@@ -13,6 +13,7 @@ Environment: FAULTS_PORT, FAULTS_TOKEN, FAULTS_ROOT.
 """
 
 import os
+from tempfile import mkdtemp
 
 HANDOFF = "@jupyterlab-handoff/extension"
 STOCK_DISABLED = [
@@ -44,6 +45,9 @@ c.ServerApp.log_level = "INFO"  # noqa: F821
 c.ServerApp.tornado_settings = {"page_config_hook": faults_page_config_hook}  # noqa: F821
 # window.jupyterapp, for the tests.
 c.LabApp.expose_app_in_browser = True  # noqa: F821
+# "While you were away" records (jupyterlab_handoff/seen.py): a fresh file per
+# server start, not the user's data directory.
+c.HandoffSeen.path = os.path.join(mkdtemp(prefix="handoff-seen-"), "seen.json")  # noqa: F821
 
 if os.environ.get("FAULTS_WITHOUT_SERVER_PART") == "1":
     # To check that the tests fail without our server extension.

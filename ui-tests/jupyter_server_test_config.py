@@ -7,6 +7,7 @@ jupyter-server-nbmodel, for the fallback tests.
 """
 
 import os
+from tempfile import mkdtemp
 
 from jupyterlab.galata import configure_jupyter_server
 
@@ -19,6 +20,9 @@ c.ServerApp.allow_root = True  # noqa: F821
 # REST calls cannot send the token; our requests go through
 # ServerConnection.makeRequest, which sends it (see the README's auth notes).
 c.ServerApp.log_level = "WARN"  # noqa: F821
+# "While you were away" records (jupyterlab_handoff/seen.py): a fresh file per
+# test server, not the user's data directory.
+c.HandoffSeen.path = os.path.join(mkdtemp(prefix="handoff-seen-"), "seen.json")  # noqa: F821
 
 if os.environ.get("HANDOFF_CLEANUP_DELAY"):
     # How long jupyter-collaboration keeps a document with no client connected.

@@ -2,8 +2,9 @@
  * "While you were away": one watcher per open notebook (see
  * `whileaway/watcher.ts`), paused while the connection is lost and
  * compared again once it is back. What the user saw is kept for every
- * browser of theirs in the state database (see `whileaway/seenstore.ts`),
- * and in this browser's localStorage when there is no state database.
+ * browser of theirs on the server (see `whileaway/seenstore.ts`): by our
+ * server part's route, or else in the state database
+ * (`whileaway/seenserver.ts` chooses), and in this browser's localStorage.
  */
 import type {
   JupyterFrontEnd,
@@ -21,9 +22,12 @@ import { IInFlightExecutions } from '../tokens';
 import { AwayWatcher, awayStorageKey } from '../whileaway/watcher';
 import {
   SEEN_NAMESPACE,
+  SeenServerDB,
   SeenStorage,
   SeenStore,
-  browserId
+  browserId,
+  chooseSeenBacking,
+  deferredBacking
 } from '../whileaway';
 
 export const whileAwayPlugin: JupyterFrontEndPlugin<void> = {
@@ -44,23 +48,26 @@ export const whileAwayPlugin: JupyterFrontEndPlugin<void> = {
     try {
       local = window.localStorage;
     } catch {
-      // Storage denied: the state database alone keeps what was seen.
+      // Storage denied: the server alone keeps what was seen.
     }
     const workspace = PageConfig.getOption('workspace');
-    const store = state
-      ? new SeenStore({
-          db: state,
-          local,
-          browser: browserId(local, () => UUID.uuid4()),
-          remote: workspace
-            ? async () =>
-                (await app.serviceManager.workspaces.fetch(workspace)).data
-            : undefined
-        })
-      : null;
-    const seen = store ? new SeenStorage(store) : null;
+    const backing = chooseSeenBacking({
+      server: new SeenServerDB(app.serviceManager.serverSettings),
+      state,
+      remote: workspace
+        ? async () =>
+            (await app.serviceManager.workspaces.fetch(workspace)).data
+        : undefined
+    });
+    const store = new SeenStore({
+      ...deferredBacking(backing),
+      local,
+      browser: browserId(local, () => UUID.uuid4())
+    });
+    const seen = new SeenStorage(store);
     // Any other change of this page's state makes JupyterLab save the whole
-    // workspace soon: bring the other browsers' records in first.
+    // workspace soon: bring the other browsers' records in first (when they
+    // are kept in the state database; nothing to do on the server route).
     // (`changed` is StateDB's, not in the IStateDB interface.)
     const stateChanged = (
       state as unknown as {
@@ -69,16 +76,11 @@ export const whileAwayPlugin: JupyterFrontEndPlugin<void> = {
     )?.changed;
     stateChanged?.connect((_, change) => {
       if (!String(change.id).startsWith(`${SEEN_NAMESPACE}:`)) {
-        void store?.sync();
+        void store.sync();
       }
     });
-    const storage: Pick<Storage, 'getItem' | 'setItem'> | null = seen ?? local;
     const ready = (panel: NotebookPanel): Promise<void> =>
-      seen
-        ? seen.preload(
-            awayStorageKey(inFlight.keyOf(panel) ?? panel.context.path)
-          )
-        : Promise.resolve();
+      seen.preload(awayStorageKey(inFlight.keyOf(panel) ?? panel.context.path));
     const watchers = new Map<NotebookPanel, AwayWatcher>();
     const notify = (
       panel: NotebookPanel,
@@ -113,7 +115,7 @@ export const whileAwayPlugin: JupyterFrontEndPlugin<void> = {
         key: () => inFlight.keyOf(panel),
         path: () => panel.context.path,
         unseen: inFlight.unseen,
-        storage,
+        storage: seen,
         trans,
         notify: (message, key, first) => notify(panel, message, key, first)
       });

@@ -3,4 +3,5 @@
  * for every browser of theirs.
  */
 export * from './seenstore';
+export * from './seenserver';
 export * from './seenstorage';

@@ -1,16 +1,20 @@
 /**
  * What the user has seen of each notebook, for every browser of that user:
- * the "while you were away" snapshots kept in JupyterLab's state database
- * (`IStateDB`), which the server keeps per workspace.
+ * the "while you were away" snapshots kept on the server, by our server
+ * part's route when there is one, or else in JupyterLab's state database
+ * (`IStateDB`), which the server keeps per workspace (see `seenserver.ts`).
  *
- * - One record per notebook and browser: a browser writes only its own, so
- *   two open browsers never overwrite each other's marks. Reading merges
+ * - One record per notebook and browser: a browser writes only its own.
+ *   On the server route nothing else touches it; in the state database,
+ *   which JupyterLab saves whole, a page pulls the server's copy first, but
+ *   a page that saves between another's write and its next pull puts the
+ *   older copy back (so the route is preferred). Reading merges
  *   them cell by cell: each cell is taken from the browser that saw it
  *   change last (a per-cell time), so a cell seen in one browser is not
  *   marked again because another browser, open meanwhile, still lists it.
  * - This browser's record is also written synchronously to `localStorage`
- *   (when there is one): the state database reaches the server a moment
- *   later, and a tab can close at any time.
+ *   (when there is one): the server's copy is written a moment later, and
+ *   a tab can close at any time.
  * - Bounded: at most `maxCells` cells per record (those seen changing last),
  *   `maxBrowsers` records per notebook and `maxRecords` in all (the oldest
  *   go first).
@@ -35,7 +39,8 @@ import type { INotebookSnapshot } from './snapshot';
 export * from './seenrecords';
 
 /**
- * The subset of JupyterLab's `IStateDB` the store uses.
+ * The subset of JupyterLab's `IStateDB` the store uses (also implemented by
+ * the server route's `SeenServerDB`).
  */
 export interface ISeenStateDB {
   fetch(id: string): Promise<unknown>;
@@ -191,6 +196,13 @@ export class SeenStore {
     }
     const id = recordId(path, this._browser);
     await this._db.save(id, record);
+    // Records are added only by a browser's first write of a notebook:
+    // that is when the bounds can be crossed (and the one time this page
+    // lists every record to check them).
+    if (this._bounded.has(id)) {
+      return;
+    }
+    this._bounded.add(id);
     const all = await this._records();
     for (const drop of overBounds(
       all,
@@ -332,6 +344,7 @@ export class SeenStore {
   private _pulledAt = -Infinity;
   private _queue: Promise<void> = Promise.resolve();
   private _written = new Map<string, ISeenRecord>();
+  private _bounded = new Set<string>();
 }
 
 function localKey(path: string): string {

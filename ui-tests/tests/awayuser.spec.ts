@@ -1,7 +1,8 @@
 /**
  * "While you were away" for the user, not the browser (issue 12): what a
- * browser saw is kept in the state database the server keeps per
- * workspace, so another browser gets the same news and marks.
+ * browser saw is kept by the server (our server part's route, see
+ * awayopen.spec.ts for two browsers open at once), so another browser gets
+ * the same news and marks.
  *
  * Galata mocks the state database by default: these tests use the real
  * one, and the second browser keeps the workspace (Galata resets it).
@@ -15,6 +16,7 @@ import {
   fillNotebook,
   notifications,
   runCell,
+  seenRecordsOnServer,
   waitForServerIdle
 } from './helpers';
 
@@ -28,9 +30,8 @@ test('a browser that never saw the notebook learns what finished since the user 
 }) => {
   const name = 'away-user.ipynb';
   const path = `${tmpPath}/${name}`;
-  // A: the test's page. It is the only page open until it closes: a page
-  // of the same workspace left open would save its own copy of the
-  // workspace later (see the README's note on workspaces).
+  // A: the test's page, the only page open until it closes (two pages
+  // open at once: awayopen.spec.ts).
   // The run goes on until the test lets it end (A must have closed by
   // then, however slow the machine).
   await fillNotebook(page, tmpPath, name, [
@@ -43,12 +44,11 @@ test('a browser that never saw the notebook learns what finished since the user 
     'data-state',
     'running'
   );
-  // What A saw reached the server's workspace, with the cell running.
+  // What A saw reached the server, with the cell running.
   await expect
     .poll(
       async () => {
-        const reply = await page.request.get('/lab/api/workspaces/default');
-        const data = (await reply.json()).data ?? {};
+        const data = await seenRecordsOnServer(page.request);
         const id = Object.keys(data).find(
           id =>
             id.startsWith('jupyterlab-handoff-seen:') &&

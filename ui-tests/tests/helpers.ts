@@ -241,3 +241,30 @@ export async function waitForServerIdle(
     )
     .toBe(0);
 }
+
+/**
+ * Every browser's "while you were away" records the server holds (id to
+ * record): on our server part's route, and any kept in the workspace (as
+ * a page without the route keeps them).
+ */
+export async function seenRecordsOnServer(
+  request: APIRequestContext
+): Promise<Record<string, any>> {
+  const ns = 'jupyterlab-handoff-seen:';
+  const records: Record<string, any> = {};
+  const route = await request.get(
+    `/api/handoff/seen?prefix=${encodeURIComponent(ns)}`
+  );
+  if (route.ok()) {
+    const { ids, values } = await route.json();
+    ids.forEach((id: string, i: number) => (records[id] = values[i]));
+  }
+  const workspace = await request.get('/lab/api/workspaces/default');
+  const data = (await workspace.json()).data ?? {};
+  for (const [id, value] of Object.entries(data)) {
+    if (id.startsWith(ns) && !(id in records)) {
+      records[id] = value;
+    }
+  }
+  return records;
+}

@@ -7,6 +7,7 @@ import { expect, test, type IJupyterLabPageFixture } from '@jupyterlab/galata';
 import type { BrowserContext, Locator, Page } from '@playwright/test';
 import {
   REAL_KERNELS,
+  activeKernelId,
   cell,
   fillNotebook,
   notifications,
@@ -14,7 +15,9 @@ import {
   openInTwoBrowsers,
   runCell,
   waitForCount,
-  secondBrowser
+  secondBrowser,
+  seenRecordsOnServer,
+  waitForServerIdle
 } from './helpers';
 
 test.use(REAL_KERNELS);
@@ -136,35 +139,61 @@ test.describe('two browsers on one notebook', () => {
     await release(page, 0);
     await expectProgress([page, b], 1, 5);
 
-    // A leaves while cell 1 runs; B keeps following the server.
+    // A leaves while cell 1 runs; B keeps following the server while
+    // cells 1 and 2 end, then leaves too.
     const contextA = page.context();
     await page.close();
-    for (let k = 2; k < 5; k++) {
+    for (let k = 2; k < 4; k++) {
       await release(b, k - 1);
       await expectProgress([b], k, 5);
     }
-    await release(b, 4);
-    await waitForCount(b, 4);
-    await expectSettled(b, 5);
+    // What B saw reached the server: it is seen for the user, in every
+    // browser of theirs (see awayuser.spec.ts), A included.
+    const kernelId = await activeKernelId(b);
+    const bId = await b.evaluate(() =>
+      window.localStorage.getItem('jupyterlab-handoff-browser')
+    );
+    const seenByB = `jupyterlab-handoff-seen:${encodeURIComponent(path)}:${bId}`;
+    await expect
+      .poll(
+        async () =>
+          (await seenRecordsOnServer(contextA.request))[seenByB]?.cells?.[
+            'cell-2'
+          ]?.[0] ?? null,
+        { timeout: 30000 }
+      )
+      .not.toBeNull();
+    await b.context().close();
+    // Cells 3 and 4 end with no page open.
+    for (const j of [3, 4]) {
+      const go = await contextA.request.put(
+        `/api/contents/${tmpPath}/go-${j}`,
+        { data: { type: 'file', format: 'text', content: '' } }
+      );
+      expect(go.ok()).toBe(true);
+    }
+    await waitForServerIdle(contextA.request, kernelId);
 
-    // A comes back after the run: cells 1 to 4 finished while it was away.
+    // A comes back after the run: cells 3 and 4 finished while no browser
+    // of the user watched.
     const a = await reopen(contextA, baseURL!, path);
     const toast = notifications(a).filter({ hasText: 'since you left' });
     await expect(toast).toHaveCount(1);
-    await expect(toast).toContainText('4 cells finished');
-    for (let j = 1; j < 5; j++) {
+    await expect(toast).toContainText('2 cells finished');
+    for (const j of [3, 4]) {
       await expect(badge(a, j)).toHaveAttribute('data-state', 'unseen');
     }
-    await expect(badge(a, 0)).toHaveCount(0);
+    for (const j of [0, 1, 2]) {
+      await expect(badge(a, j)).toHaveCount(0);
+    }
     expect(await activeCellIndex(a)).toBe(0);
     await toast.getByRole('button', { name: 'Show' }).click();
-    await expect.poll(() => activeCellIndex(a)).toBe(1);
-    // Seen once it is the active cell; the others stay marked.
-    await expect(badge(a, 1)).toHaveCount(0);
-    await expect(badge(a, 2)).toHaveAttribute('data-state', 'unseen');
+    await expect.poll(() => activeCellIndex(a)).toBe(3);
+    // Seen once it is the active cell; the other stays marked.
+    await expect(badge(a, 3)).toHaveCount(0);
+    await expect(badge(a, 4)).toHaveAttribute('data-state', 'unseen');
     await expectSettled(a, 5);
     await a.close();
-    await b.context().close();
   });
 
   test('interrupting from B stops the run in A and B: nothing stays queued or running', async ({
