@@ -407,19 +407,10 @@ function checkTraffic(executor, traffic, cellRuns) {
     expect(traffic.executePosts === 0, `${traffic.executePosts} POST /execute`);
     expect(traffic.requestPolls === 0, `${traffic.requestPolls} GET /requests`);
   } else {
-    // handoff posts a Run All's cells in one request through our server
-    // part's route when it offers it; every cell is still posted once.
-    const posted = traffic.executePosts + traffic.handoffCells;
     expect(
-      posted === cellRuns,
-      `${traffic.executePosts} POST /execute and ${traffic.handoffCells} cells in POST /api/handoff/.../execute for ${cellRuns} cell runs`
+      traffic.executePosts === cellRuns,
+      `${traffic.executePosts} POST /execute for ${cellRuns} cell runs`
     );
-    if (executor === 'nbmodel-frontend') {
-      expect(
-        traffic.handoffPosts === 0,
-        `${traffic.handoffPosts} POST /api/handoff/.../execute`
-      );
-    }
     expect(
       traffic.wsExecuteRequests === 0,
       `${traffic.wsExecuteRequests} websocket execute_requests`
@@ -638,11 +629,7 @@ async function runRound({ browser, server, executor, round, options, log }) {
     await secondProfiler.stop('reopen');
     // Still the same server state, or the figure is not what it claims.
     await waitForServerState(server, opened.kernelId, sizes.reopenPending, 0);
-    if (
-      second.traffic.executePosts ||
-      second.traffic.handoffPosts ||
-      second.traffic.wsExecuteRequests
-    ) {
+    if (second.traffic.executePosts || second.traffic.wsExecuteRequests) {
       throw new Error('reopen: the reopening tab ran cells');
     }
     record('reopen-outputs', reopened.outputsMs);
@@ -912,8 +899,6 @@ function summarizeChecks(checks) {
       cell_runs: mine.reduce((n, c) => n + c.cellRuns, 0),
       websocket_execute_requests: sum('wsExecuteRequests'),
       execute_posts: sum('executePosts'),
-      batch_posts: sum('handoffPosts'),
-      batch_cells: sum('handoffCells'),
       request_polls: sum('requestPolls'),
       execute_listings: sum('executeListings')
     };

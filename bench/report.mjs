@@ -558,10 +558,6 @@ export function formatMarkdown(results) {
       ['cell runs', 'cell_runs'],
       ['ws execute_request', 'websocket_execute_requests'],
       ['POST /execute', 'execute_posts'],
-      [
-        'POST /api/handoff/…/execute (cells)',
-        check => `${check.batch_posts ?? 0} (${check.batch_cells ?? 0})`
-      ],
       ['GET /requests', 'request_polls'],
       ['GET /execute', 'execute_listings']
     ])

@@ -8,8 +8,7 @@ reruns.py), lets any tab answer an input() prompt, first answer wins (see
 stdin.py), ends nbmodel's runs on a kernel that restarted (see
 restarts.py) and says so in the cut cell, even with no tab open (see
 kernelcuts.py), keeps what each browser saw of each notebook for "while
-you were away" (see seen.py), queues a Run All's cells in one request
-(see batches.py) and says what it does (see offers.py).
+you were away" (see seen.py) and says what it does (see offers.py).
 Execution itself is jupyter-server-nbmodel's, with jupyter-collaboration.
 """
 
@@ -31,7 +30,7 @@ def _jupyter_server_extension_points():
 
 
 def _load_jupyter_server_extension(serverapp):
-    from . import batches, displays, kernelcuts, keepalive, offers, reruns, restarts, seen, stdin
+    from . import displays, kernelcuts, keepalive, offers, reruns, restarts, seen, stdin
 
     keepalive.load(serverapp)
     follower = restarts.install(serverapp)
@@ -43,8 +42,4 @@ def _load_jupyter_server_extension(serverapp):
     runs = reruns.install(serverapp.log)
     # A kernel restart or death ends its run with a note (uses reruns' runs).
     cuts = kernelcuts.install(serverapp, runs, follower)
-    batched = batches.install(serverapp, lambda: stdin.find_stack(serverapp))
-    offers.install(
-        serverapp,
-        (["kernel-notes"] if cuts is not None else []) + (["batch-execute"] if batched else []),
-    )
+    offers.install(serverapp, ["kernel-notes"] if cuts is not None else [])

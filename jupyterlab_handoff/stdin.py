@@ -147,7 +147,7 @@ def _prepare(client: Any) -> None:
     client.wait_for_ready = wait_and_drain
 
 
-def find_stack(serverapp: Any) -> Any:
+def _find_stack(serverapp: Any) -> Any:
     for extension in serverapp.extension_manager.extension_apps.get("jupyter_server_nbmodel", ()):
         stack = getattr(extension, "_Extension__execution_stack", None)
         if stack is not None:
@@ -180,7 +180,7 @@ def install(serverapp: Any) -> None:
 
     def get_prompts() -> Prompts | None:
         if "p" not in prompts:
-            stack = find_stack(serverapp)
+            stack = _find_stack(serverapp)
             if stack is None:
                 return None
             prompts["p"] = Prompts(stack)

@@ -2,7 +2,6 @@ import { ServerConnection } from '@jupyterlab/services';
 import {
   classifyServerFailure,
   NbmodelBackend,
-  NbmodelBatchBackend,
   parseReply
 } from '../backend/nbmodel';
 import { BackendError, type ISubmitOptions } from '../backend/types';
@@ -66,7 +65,6 @@ function fakeServer() {
   });
   return {
     backend: new NbmodelBackend(settings),
-    batching: new NbmodelBatchBackend(settings),
     requests,
     reply: (r: Reply | Error) => replies.push(r),
     fetch
@@ -96,57 +94,6 @@ async function rejection(promise: Promise<unknown>): Promise<BackendError> {
   }
   throw new Error('expected a rejection');
 }
-
-describe('NbmodelBatchBackend.submitBatch (our server part)', () => {
-  it("POSTs a Run All's cells in one request, in order, and polls each on nbmodel's route", async () => {
-    const server = fakeServer();
-    server.reply({
-      status: 202,
-      body: {
-        requests: [
-          { request_id: 'r1', kernel_id: 'k1', cell_id: 'cell-1' },
-          { request_id: 'r2', kernel_id: 'k1', cell_id: 'cell-2' }
-        ]
-      }
-    });
-    const second = { ...SUBMIT, cellId: 'cell-2', code: 'print(2)' };
-    const submissions = await server.batching.submitBatch([SUBMIT, second]);
-    expect(server.requests).toHaveLength(1);
-    const [request] = server.requests;
-    expect(request.method).toBe('POST');
-    expect(request.pathname).toBe('/base/api/handoff/kernels/k1/execute');
-    expect(request.headers.get('Authorization')).toBe('token secret');
-    const metadata = (cellId: string) => ({
-      cell_id: cellId,
-      document_id: 'json:notebook:abc',
-      document_path: 'dir/nb.ipynb',
-      record_timing: true
-    });
-    expect(JSON.parse(request.body)).toEqual({
-      cells: [
-        { code: 'print(1)', metadata: metadata('cell-1') },
-        { code: 'print(2)', metadata: metadata('cell-2') }
-      ]
-    });
-    expect(submissions).toEqual([
-      { requestId: 'r1', requestPath: 'api/kernels/k1/requests/r1' },
-      { requestId: 'r2', requestPath: 'api/kernels/k1/requests/r2' }
-    ]);
-    expect('submitBatch' in server.backend).toBe(false);
-  });
-
-  it('rejects a refusal with its reason, and an answer with fewer ids as malformed', async () => {
-    const server = fakeServer();
-    server.reply({ status: 404, statusText: 'no kernel k1' });
-    expect((await rejection(server.batching.submitBatch([SUBMIT]))).kind).toBe(
-      'http'
-    );
-    server.reply({ status: 202, body: { requests: [] } });
-    expect((await rejection(server.batching.submitBatch([SUBMIT]))).kind).toBe(
-      'malformed'
-    );
-  });
-});
 
 describe('NbmodelBackend.submit', () => {
   it('sends the XSRF cookie as X-XSRFToken, as every JupyterLab request does', async () => {

@@ -92,25 +92,6 @@ describe('BackendRegistry (the probe)', () => {
     expect(
       withPart.kind === 'backend' && withPart.backend.capabilities.kernelNotes
     ).toBe('server');
-    expect(
-      withPart.kind === 'backend' && withPart.backend.capabilities.batch
-    ).toBe(false);
-    const batching = registry({
-      'GET /api/kernels/k1/execute': { status: 200, body: { requests: [] } },
-      'GET /api/handoff': {
-        status: 200,
-        body: {
-          server: 'jupyter-server',
-          offers: ['kernel-notes', 'batch-execute']
-        }
-      }
-    });
-    const withBatch = await batching.reg.decide('k1');
-    expect(
-      withBatch.kind === 'backend' &&
-        withBatch.backend.capabilities.batch &&
-        typeof withBatch.backend.submitBatch
-    ).toBe('function');
     // Disabled or not installed: the tab writes them.
     for (const answer of [
       { status: 404 },

@@ -76,7 +76,7 @@ export class NbmodelBackend implements IExecutionBackend {
   readonly id = 'jupyter-server-nbmodel';
   readonly label = 'jupyter-server-nbmodel';
   constructor(
-    protected readonly serverSettings: ServerConnection.ISettings,
+    private readonly _serverSettings: ServerConnection.ISettings,
     readonly capabilities: IBackendCapabilities = NBMODEL_CAPABILITIES
   ) {}
 
@@ -101,7 +101,14 @@ export class NbmodelBackend implements IExecutionBackend {
       method: 'POST',
       body: JSON.stringify({
         code: options.code,
-        metadata: executeMetadata(options)
+        metadata: {
+          cell_id: options.cellId,
+          document_id: options.documentId,
+          ...(options.documentPath !== null && {
+            document_path: options.documentPath
+          }),
+          record_timing: options.recordTiming
+        }
       })
     });
     if (response.status !== 202) {
@@ -112,7 +119,15 @@ export class NbmodelBackend implements IExecutionBackend {
     if (typeof requestId !== 'string' || !requestId) {
       throw new BackendError('malformed', response.status, 'no request_id');
     }
-    return submissionOf(options.kernelId, requestId);
+    return {
+      requestId,
+      requestPath: URLExt.join(
+        'api/kernels',
+        encodeURIComponent(options.kernelId),
+        'requests',
+        encodeURIComponent(requestId)
+      )
+    };
   }
 
   async check(
@@ -183,7 +198,7 @@ export class NbmodelBackend implements IExecutionBackend {
   ): Promise<IPendingInput | null> {
     // Only the request id is read: any tab can ask with the id from the
     // cell mark or the listing, not only the one that submitted.
-    const pending = await readServerPrompt(this.serverSettings, kernelId);
+    const pending = await readServerPrompt(this._serverSettings, kernelId);
     if (pending === null || pending.requestId !== submission.requestId) {
       return null;
     }
@@ -204,7 +219,7 @@ export class NbmodelBackend implements IExecutionBackend {
       throw new BackendError('malformed', null, 'a prompt without its id');
     }
     return answerServerPrompt(
-      this.serverSettings,
+      this._serverSettings,
       kernelId,
       {
         requestId: String(submission.requestId),
@@ -221,7 +236,7 @@ export class NbmodelBackend implements IExecutionBackend {
   }
 
   private _request(path: string, init: RequestInit): Promise<Response> {
-    return serverRequest(this.serverSettings, path, init);
+    return serverRequest(this._serverSettings, path, init);
   }
 }
 
@@ -246,80 +261,27 @@ export const nbmodelFactory: IBackendFactory = {
     const body = await probe.json(path);
     return isObject(body) && Array.isArray(body.requests);
   },
-  create: async (serverSettings, probe) => {
-    const offers = serverPartOffers(await probe.json('api/handoff'));
-    const capabilities: IBackendCapabilities = {
-      ...NBMODEL_CAPABILITIES,
-      kernelNotes: offers.includes('kernel-notes') ? 'server' : 'tab',
-      batch: offers.includes('batch-execute')
-    };
-    return capabilities.batch
-      ? new NbmodelBatchBackend(serverSettings, capabilities)
-      : new NbmodelBackend(serverSettings, capabilities);
-  }
+  create: async (serverSettings, probe) =>
+    new NbmodelBackend(
+      serverSettings,
+      offersKernelNotes(await probe.json('api/handoff'))
+        ? NBMODEL_CAPABILITIES
+        : { ...NBMODEL_CAPABILITIES, kernelNotes: 'tab' }
+    )
 };
 
 /**
- * What our server part on this Jupyter server does (`GET api/handoff`,
- * offers.py): `kernel-notes`, it writes the notes of runs a kernel restart
- * or death cut short (else the submitting tab does); `batch-execute`, it
- * queues several cells in one request. None when it is disabled or missing.
+ * Whether our server part on this Jupyter server writes the notes of runs a
+ * kernel restart or death cut short (`GET api/handoff`, offers.py). Without
+ * it (disabled, or not installed) the submitting tab writes them.
  */
-function serverPartOffers(body: unknown): string[] {
-  return isObject(body) &&
+function offersKernelNotes(body: unknown): boolean {
+  return (
+    isObject(body) &&
     body.server === 'jupyter-server' &&
-    Array.isArray(body.offers)
-    ? body.offers.filter((offer): offer is string => typeof offer === 'string')
-    : [];
-}
-
-/**
- * nbmodel with our server part's batch route (batches.py): the cells of a
- * Run All are queued in one request, in order, all or none. Each is then a
- * request of nbmodel's like any other (polled, listed, marked).
- */
-export class NbmodelBatchBackend extends NbmodelBackend {
-  async submitBatch(options: ISubmitOptions[]): Promise<INbmodelSubmission[]> {
-    if (options.length === 0) {
-      return [];
-    }
-    const { kernelId } = options[0];
-    if (options.some(o => o.kernelId !== kernelId)) {
-      throw new BackendError('malformed', null, 'one kernel per batch');
-    }
-    const response = await serverRequest(
-      this.serverSettings,
-      URLExt.join(
-        'api/handoff/kernels',
-        encodeURIComponent(kernelId),
-        'execute'
-      ),
-      {
-        method: 'POST',
-        body: JSON.stringify({
-          cells: options.map(o => ({
-            code: o.code,
-            metadata: executeMetadata(o)
-          }))
-        })
-      }
-    );
-    if (response.status !== 202) {
-      throw await errorFrom(response);
-    }
-    const body = await readJson(response);
-    const requests = isObject(body) ? body.requests : undefined;
-    if (
-      !Array.isArray(requests) ||
-      requests.length !== options.length ||
-      !requests.every(r => isObject(r) && typeof r.request_id === 'string')
-    ) {
-      throw new BackendError('malformed', response.status, 'no request ids');
-    }
-    return requests.map(r =>
-      submissionOf(kernelId, (r as { request_id: string }).request_id)
-    );
-  }
+    Array.isArray(body.offers) &&
+    body.offers.includes('kernel-notes')
+  );
 }
 
 /**
@@ -388,29 +350,4 @@ async function errorFrom(response: Response): Promise<BackendError> {
     // Keep the status text when the body is not JSON.
   }
   return new BackendError('http', response.status, detail);
-}
-
-/** The metadata nbmodel's execute takes for a cell. */
-function executeMetadata(options: ISubmitOptions): Record<string, unknown> {
-  return {
-    cell_id: options.cellId,
-    document_id: options.documentId,
-    ...(options.documentPath !== null && {
-      document_path: options.documentPath
-    }),
-    record_timing: options.recordTiming
-  };
-}
-
-/** A request of nbmodel's, with where to poll it. */
-function submissionOf(kernelId: string, requestId: string): INbmodelSubmission {
-  return {
-    requestId,
-    requestPath: URLExt.join(
-      'api/kernels',
-      encodeURIComponent(kernelId),
-      'requests',
-      encodeURIComponent(requestId)
-    )
-  };
 }
