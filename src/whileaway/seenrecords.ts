@@ -230,3 +230,62 @@ export function overBounds(
 export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/**
+ * A snapshot an older build kept in localStorage, as this browser's record
+ * (every cell seen at the snapshot's time).
+ */
+export function fromLegacy(
+  text: string | null,
+  browser: string,
+  path: string
+): ISeenRecord | null {
+  if (!text) {
+    return null;
+  }
+  try {
+    const data = JSON.parse(text);
+    if (
+      !isObject(data) ||
+      data.version !== 1 ||
+      typeof data.takenAt !== 'number' ||
+      !isObject(data.cells)
+    ) {
+      return null;
+    }
+    const unseen = new Set(
+      Array.isArray(data.unseen) ? (data.unseen as unknown[]) : []
+    );
+    const cells: Record<string, SeenCell> = {};
+    for (const [id, cell] of Object.entries(data.cells)) {
+      if (
+        isObject(cell) &&
+        (cell.count === null || typeof cell.count === 'number') &&
+        typeof cell.running === 'boolean' &&
+        typeof cell.outputs === 'string'
+      ) {
+        cells[id] = [
+          cell.count as number | null,
+          cell.running ? 1 : 0,
+          cell.outputs,
+          unseen.has(id) ? 1 : 0,
+          data.takenAt
+        ];
+      }
+    }
+    return { v: 2, browser, path, takenAt: data.takenAt, cells };
+  } catch {
+    return null;
+  }
+}
+
+/** The newer of two records. */
+export function newest(
+  a: ISeenRecord | null,
+  b: ISeenRecord | null
+): ISeenRecord | null {
+  if (!a || !b) {
+    return a ?? b;
+  }
+  return b.takenAt > a.takenAt ? b : a;
+}

@@ -23,15 +23,16 @@
  * The storage is injected; no DOM.
  */
 import {
+  fromLegacy,
   isObject,
   type ISeenRecord,
   mergeRecords,
+  newest,
   overBounds,
   parseRecord,
   recordId,
   sameCells,
   SEEN_NAMESPACE,
-  type SeenCell,
   toRecord
 } from './seenrecords';
 import type { INotebookSnapshot } from './snapshot';
@@ -349,62 +350,4 @@ export class SeenStore {
 
 function localKey(path: string): string {
   return `${SEEN_NAMESPACE}:${path}`;
-}
-
-/**
- * A snapshot an older build kept in localStorage, as this browser's record
- * (every cell seen at the snapshot's time).
- */
-function fromLegacy(
-  text: string | null,
-  browser: string,
-  path: string
-): ISeenRecord | null {
-  if (!text) {
-    return null;
-  }
-  try {
-    const data = JSON.parse(text);
-    if (
-      !isObject(data) ||
-      data.version !== 1 ||
-      typeof data.takenAt !== 'number' ||
-      !isObject(data.cells)
-    ) {
-      return null;
-    }
-    const unseen = new Set(
-      Array.isArray(data.unseen) ? (data.unseen as unknown[]) : []
-    );
-    const cells: Record<string, SeenCell> = {};
-    for (const [id, cell] of Object.entries(data.cells)) {
-      if (
-        isObject(cell) &&
-        (cell.count === null || typeof cell.count === 'number') &&
-        typeof cell.running === 'boolean' &&
-        typeof cell.outputs === 'string'
-      ) {
-        cells[id] = [
-          cell.count as number | null,
-          cell.running ? 1 : 0,
-          cell.outputs,
-          unseen.has(id) ? 1 : 0,
-          data.takenAt
-        ];
-      }
-    }
-    return { v: 2, browser, path, takenAt: data.takenAt, cells };
-  } catch {
-    return null;
-  }
-}
-
-function newest(
-  a: ISeenRecord | null,
-  b: ISeenRecord | null
-): ISeenRecord | null {
-  if (!a || !b) {
-    return a ?? b;
-  }
-  return b.takenAt > a.takenAt ? b : a;
 }
