@@ -191,6 +191,18 @@ describe('InFlightModel', () => {
       expect(asked).toEqual([KERNEL]);
     });
 
+    it("asks for a listing when this tab's submission ends and only a listing can settle the cell", () => {
+      // A queued cell the server dropped (an interrupt from another
+      // browser): the executor ends it, the document still shows its [*].
+      const nb = notebookWithCells(['a']);
+      model.addNotebook(PATH, nb, KERNEL);
+      submitOwn(model, nb, 'a', 'r1');
+      const asked: string[] = [];
+      model.listingNeeded.connect((_, kernelId) => asked.push(kernelId));
+      model.applySubmission(submission('a', 'finished', 'r1'));
+      expect(asked).toEqual([KERNEL]);
+    });
+
     it('emits changed only when entries change', () => {
       const nb = notebookWithCells(['a']);
       model.addNotebook(PATH, nb, KERNEL);

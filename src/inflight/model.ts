@@ -342,7 +342,9 @@ export class InFlightModel implements IInFlightModel, IDisposable {
     if (changedKeys.length) {
       this._changed.emit({ keys: changedKeys });
     }
-    if (cause === 'document') {
+    // A document change, or the end of one of this tab's runs (a cell it
+    // stops speaking for may rest on a listing read before the end).
+    if (cause === 'document' || cause === 'submission') {
       for (const kernelId of needs.keys()) {
         this._listingNeeded.emit(kernelId);
       }
