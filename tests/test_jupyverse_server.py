@@ -82,9 +82,19 @@ def server(tmp_path_factory):
         os.killpg(proc.pid, signal.SIGKILL)
 
 
+class TimedSession(requests.Session):
+    """Every request gets a timeout: jupyverse 0.14.18 has left a request
+    unanswered (a session POST in a CI run), and pytest has no timeout of
+    its own, so a hang would stall the whole run instead of failing here."""
+
+    def request(self, *args, **kwargs):
+        kwargs.setdefault("timeout", 60)
+        return super().request(*args, **kwargs)
+
+
 @pytest.fixture
 def session(server):
-    s = requests.Session()
+    s = TimedSession()
     s.get(f"{BASE}/?token={TOKEN}", timeout=10)
     assert "fastapiusersauth" in s.cookies
     return s
