@@ -226,6 +226,48 @@ export function shownStdout(page: Page, index: number) {
     );
 }
 
+/** Prints 0.. every 0.25 s (to progress.txt first); dies after `dieAt`. */
+export function counting(dieAt: number | null): string {
+  return [
+    'import os, time',
+    'for i in range(240):',
+    "    with open('progress.txt', 'a') as f: f.write(f'{i}\\n')",
+    '    print(i, flush=True)',
+    '    time.sleep(0.25)',
+    ...(dieAt === null ? [] : [`    if i == ${dieAt}: os._exit(1)`])
+  ].join('\n');
+}
+
+/** The cells of the active notebook. */
+export function cells(page: Page) {
+  return page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell');
+}
+
+/** The input prompts of the active notebook, e.g. ['[ ]:', '[*]:']. */
+export async function prompts(page: Page): Promise<string[]> {
+  return (
+    await page
+      .locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-InputPrompt')
+      .allTextContents()
+  ).map(text => text.replace(/\s/g, ''));
+}
+
+/** Every error output of the n-th cell (notes, tracebacks). */
+export function errorOutputs(page: Page, index: number) {
+  return cells(page)
+    .nth(index)
+    .locator(
+      '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
+    );
+}
+
+/** Run All, without waiting: the command resolves when every cell has run. */
+export async function runAll(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    void (window as any).jupyterapp.commands.execute('notebook:run-all-cells');
+  });
+}
+
 /**
  * A TCP proxy in front of a server. `cut()` closes every connection through
  * it (the tab's websockets drop as after a laptop sleep) and stops

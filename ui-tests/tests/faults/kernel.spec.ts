@@ -7,12 +7,17 @@
 import { expect, test } from '@playwright/test';
 import type { Page } from '@playwright/test';
 import {
+  cells,
+  counting,
+  errorOutputs,
   LabServer,
   makeRoot,
   numbers,
   openTab,
   port,
   printed,
+  prompts,
+  runAll,
   runCell,
   shownStdout,
   writeNotebook
@@ -21,18 +26,6 @@ import {
 const NAME = 'runall.ipynb';
 let server: LabServer;
 let root: string;
-
-/** Prints 0.. every 0.25 s (to progress.txt first); dies after `dieAt`. */
-function counting(dieAt: number | null): string {
-  return [
-    'import os, time',
-    'for i in range(240):',
-    "    with open('progress.txt', 'a') as f: f.write(f'{i}\\n')",
-    '    print(i, flush=True)',
-    '    time.sleep(0.25)',
-    ...(dieAt === null ? [] : [`    if i == ${dieAt}: os._exit(1)`])
-  ].join('\n');
-}
 
 test.beforeEach(async () => {
   root = makeRoot();
@@ -45,40 +38,11 @@ test.afterEach(async ({ browser }) => {
   await server.stop('SIGKILL');
 });
 
-function cells(page: Page) {
-  return page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell');
-}
-
-/** The input prompts of the active notebook, e.g. ['[ ]:', '[*]:']. */
-async function prompts(page: Page): Promise<string[]> {
-  return (
-    await page
-      .locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-InputPrompt')
-      .allTextContents()
-  ).map(text => text.replace(/\s/g, ''));
-}
-
-/** The error messages shown in the n-th cell. */
-function errors(page: Page, index: number) {
-  return cells(page)
-    .nth(index)
-    .locator(
-      '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
-    );
-}
-
-async function runAll(page: Page) {
-  // Not awaiting the command: it resolves when every cell has run.
-  await page.evaluate(() => {
-    void (window as any).jupyterapp.commands.execute('notebook:run-all-cells');
-  });
-}
-
 async function expectCutShort(pages: Page[], words: RegExp, upTo: number) {
   for (const page of pages) {
     // The running cell says what happened, once, under what it printed
     // (a restart may also make the kernel print a KeyboardInterrupt).
-    const message = errors(page, 0).filter({ hasText: 'cut short' });
+    const message = errorOutputs(page, 0).filter({ hasText: 'cut short' });
     await expect(message).toHaveCount(1, { timeout: 30000 });
     await expect(message).toContainText(words);
     const shown = numbers(

@@ -13,12 +13,17 @@ import type { Page } from '@playwright/test';
 import * as path from 'path';
 import { readSavedNotebook } from '../savednotebook';
 import {
+  cells,
+  counting,
+  errorOutputs,
   LabServer,
   makeRoot,
   numbers,
   openTab,
   port,
   printed,
+  prompts,
+  runAll,
   runCell,
   shownStdout,
   writeNotebook
@@ -27,18 +32,6 @@ import {
 const NAME = 'notes.ipynb';
 let server: LabServer;
 let root: string;
-
-/** Prints 0.. every 0.25 s (to progress.txt first); dies after `dieAt`. */
-function counting(dieAt: number | null): string {
-  return [
-    'import os, time',
-    'for i in range(240):',
-    "    with open('progress.txt', 'a') as f: f.write(f'{i}\\n')",
-    '    print(i, flush=True)',
-    '    time.sleep(0.25)',
-    ...(dieAt === null ? [] : [`    if i == ${dieAt}: os._exit(1)`])
-  ].join('\n');
-}
 
 test.beforeEach(async () => {
   root = makeRoot();
@@ -50,33 +43,6 @@ test.afterEach(async ({ browser }) => {
   }
   await server.stop('SIGKILL');
 });
-
-function cells(page: Page) {
-  return page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell');
-}
-
-async function prompts(page: Page): Promise<string[]> {
-  return (
-    await page
-      .locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-InputPrompt')
-      .allTextContents()
-  ).map(text => text.replace(/\s/g, ''));
-}
-
-/** Every error output of the n-th cell (notes, tracebacks). */
-function errorOutputs(page: Page, index: number) {
-  return cells(page)
-    .nth(index)
-    .locator(
-      '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
-    );
-}
-
-async function runAll(page: Page) {
-  await page.evaluate(() => {
-    void (window as any).jupyterapp.commands.execute('notebook:run-all-cells');
-  });
-}
 
 /**
  * The first cell shows 0..upTo (at least) then the note, once, and no
