@@ -1,5 +1,10 @@
 import { YNotebook } from '@jupyter/ydoc';
-import { codeCell, markRunning, notebookWithCells } from './fakes';
+import {
+  codeCell,
+  markRunning,
+  notebookWithCells,
+  quietYjsWarnings
+} from './fakes';
 import * as Y from 'yjs';
 import type { IInFlightRequest, RequestStatus } from '../backend/types';
 import { NbmodelBackend, NBMODEL_METADATA_KEY } from '../backend/nbmodel';
@@ -121,18 +126,7 @@ function counts(
   return { queued, running, input, stale };
 }
 
-// @jupyter/ydoc reads a cell's fields before inserting it; Yjs warns.
-const warn = console.warn;
-beforeAll(() => {
-  jest.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => {
-    if (!String(args[0]).startsWith('Invalid access: Add Yjs type')) {
-      warn(...args);
-    }
-  });
-});
-afterAll(() => {
-  jest.restoreAllMocks();
-});
+quietYjsWarnings();
 
 describe('InFlightModel', () => {
   let time: number;

@@ -1,5 +1,5 @@
 import { YNotebook } from '@jupyter/ydoc';
-import { codeCell, notebookWithCells } from './fakes';
+import { codeCell, notebookWithCells, quietYjsWarnings } from './fakes';
 import {
   BusyPeriods,
   DEFAULT_NOTIFY_SETTINGS,
@@ -10,18 +10,7 @@ import {
   type IRunNotice
 } from '../notify';
 
-// @jupyter/ydoc reads a cell's fields before inserting it; Yjs warns.
-const warn = console.warn;
-beforeAll(() => {
-  jest.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => {
-    if (!String(args[0]).startsWith('Invalid access: Add Yjs type')) {
-      warn(...args);
-    }
-  });
-});
-afterAll(() => {
-  jest.restoreAllMocks();
-});
+quietYjsWarnings();
 
 const NB = 'a.ipynb';
 

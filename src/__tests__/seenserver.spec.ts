@@ -9,7 +9,12 @@
 import { YNotebook } from '@jupyter/ydoc';
 import { ServerConnection } from '@jupyterlab/services';
 import { StateDB } from '@jupyterlab/statedb';
-import { codeCell, markRunning, notebookWithCells } from './fakes';
+import {
+  codeCell,
+  markRunning,
+  notebookWithCells,
+  quietYjsWarnings
+} from './fakes';
 import {
   awayMessage,
   diffSinceSnapshot,
@@ -28,18 +33,7 @@ import {
 const BASE = 'http://localhost:8888/base/';
 const ROUTE = '/base/api/handoff/seen';
 
-// @jupyter/ydoc reads a cell's fields before inserting it; Yjs warns.
-const warn = console.warn;
-beforeAll(() => {
-  jest.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => {
-    if (!String(args[0]).startsWith('Invalid access: Add Yjs type')) {
-      warn(...args);
-    }
-  });
-});
-afterAll(() => {
-  jest.restoreAllMocks();
-});
+quietYjsWarnings();
 
 interface IRecorded {
   method: string;

@@ -1,6 +1,11 @@
 import { YNotebook } from '@jupyter/ydoc';
 import { StateDB } from '@jupyterlab/statedb';
-import { codeCell, markRunning, notebookWithCells } from './fakes';
+import {
+  codeCell,
+  markRunning,
+  notebookWithCells,
+  quietYjsWarnings
+} from './fakes';
 import {
   awayMessage,
   diffSinceSnapshot,
@@ -21,18 +26,7 @@ import {
   type ISeenRecord
 } from '../whileaway/seenstore';
 
-// @jupyter/ydoc reads a cell's fields before inserting it; Yjs warns.
-const warn = console.warn;
-beforeAll(() => {
-  jest.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => {
-    if (!String(args[0]).startsWith('Invalid access: Add Yjs type')) {
-      warn(...args);
-    }
-  });
-});
-afterAll(() => {
-  jest.restoreAllMocks();
-});
+quietYjsWarnings();
 
 /** localStorage of one browser. */
 class MemoryStorage {

@@ -1,5 +1,10 @@
 import { YNotebook } from '@jupyter/ydoc';
-import { codeCell, markRunning, notebookWithCells } from './fakes';
+import {
+  codeCell,
+  markRunning,
+  notebookWithCells,
+  quietYjsWarnings
+} from './fakes';
 import {
   awayMessage,
   diffSinceSnapshot,
@@ -20,18 +25,7 @@ const english = {
     )
 };
 
-// @jupyter/ydoc reads a cell's fields before inserting it; Yjs warns.
-const warn = console.warn;
-beforeAll(() => {
-  jest.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => {
-    if (!String(args[0]).startsWith('Invalid access: Add Yjs type')) {
-      warn(...args);
-    }
-  });
-});
-afterAll(() => {
-  jest.restoreAllMocks();
-});
+quietYjsWarnings();
 
 function stream(text: string) {
   return { output_type: 'stream', name: 'stdout', text };
