@@ -47,4 +47,42 @@ describe('markCell', () => {
     expect(badges(node)[0].parentElement).toBe(input);
     expect(badges(node)[0].dataset.state).toBe('unseen');
   });
+
+  it('leaves a cell whose mark did not change alone', () => {
+    const { cell, node } = fakeCell();
+    const input = document.createElement('div');
+    input.className = 'jp-Cell-inputWrapper';
+    node.append(input);
+    markCell(cell, 'running', trans);
+    const queries = jest.spyOn(node, 'querySelectorAll');
+    const toggles = jest.spyOn(node.classList, 'toggle');
+    markCell(cell, 'running', trans);
+    markCell(cell, 'running', trans);
+    expect(queries).not.toHaveBeenCalled();
+    expect(toggles).not.toHaveBeenCalled();
+    markCell(cell, 'queued', trans);
+    expect(toggles).toHaveBeenCalled();
+    expect(badges(node)[0].dataset.state).toBe('queued');
+  });
+
+  it('puts the badge back when JupyterLab re-rendered the input', () => {
+    const { cell, node } = fakeCell();
+    const input = document.createElement('div');
+    input.className = 'jp-Cell-inputWrapper';
+    node.append(input);
+    markCell(cell, 'queued', trans);
+    // The input wrapper is replaced, and the badge with it.
+    input.remove();
+    const fresh = document.createElement('div');
+    fresh.className = 'jp-Cell-inputWrapper';
+    node.append(fresh);
+    markCell(cell, 'queued', trans);
+    expect(badges(node)).toHaveLength(1);
+    expect(badges(node)[0].parentElement).toBe(fresh);
+    // A badge taken out of its input by anything else comes back too.
+    badges(node)[0].remove();
+    markCell(cell, 'queued', trans);
+    expect(badges(node)).toHaveLength(1);
+    expect(badges(node)[0].parentElement).toBe(fresh);
+  });
 });

@@ -27,8 +27,23 @@ const STATES: Array<Exclude<CellMark, null>> = [
   'unseen'
 ];
 
+/** What a cell node was last given, to leave the DOM alone when unchanged. */
+interface IApplied {
+  mark: CellMark;
+  detail: CellMarkDetail;
+  /** Where the badge sits (the input wrapper, or the cell before it has one). */
+  host: HTMLElement | null;
+  badge: HTMLElement | null;
+}
+
+const applied = new WeakMap<HTMLElement, IApplied>();
+
 /**
  * Put (or remove) the mark on one cell widget. Idempotent.
+ *
+ * Every cell of a notebook is marked again on each change of any of them
+ * (once per frame): a cell whose mark, badge and input are as they were is
+ * not touched, so a Run All costs the DOM only the cells that changed.
  */
 export function markCell(
   cell: Cell,
@@ -37,6 +52,15 @@ export function markCell(
   detail: CellMarkDetail = null
 ): void {
   const node = cell.node;
+  const last = applied.get(node);
+  if (
+    last &&
+    last.mark === mark &&
+    last.detail === detail &&
+    inPlace(node, last)
+  ) {
+    return;
+  }
   for (const state of STATES) {
     node.classList.toggle(`jp-handoff-mod-${state}`, state === mark);
   }
@@ -57,6 +81,7 @@ export function markCell(
   }
   if (mark === null) {
     badge?.remove();
+    applied.set(node, { mark, detail, host, badge: null });
     return;
   }
   if (!badge) {
@@ -65,22 +90,41 @@ export function markCell(
     badge.setAttribute('role', 'img');
     host.append(badge);
   }
+  applied.set(node, { mark, detail, host, badge });
   const foreign = detail === 'foreign' ? 'true' : undefined;
-  if (badge.dataset.state !== mark || badge.dataset.foreign !== foreign) {
-    const description =
-      detail === 'foreign'
-        ? foreignCellDescription(trans)
-        : detail === 'behind' && mark === 'queued'
-          ? waitingBehindDescription(trans)
-          : stateDescription(mark, trans);
-    if (foreign) {
-      badge.dataset.foreign = foreign;
-    } else {
-      delete badge.dataset.foreign;
-    }
-    badge.dataset.state = mark;
-    badge.textContent = stateLabel(mark, trans);
-    badge.title = description;
-    badge.setAttribute('aria-label', description);
+  const description =
+    detail === 'foreign'
+      ? foreignCellDescription(trans)
+      : detail === 'behind' && mark === 'queued'
+        ? waitingBehindDescription(trans)
+        : stateDescription(mark, trans);
+  if (foreign) {
+    badge.dataset.foreign = foreign;
+  } else {
+    delete badge.dataset.foreign;
   }
+  badge.dataset.state = mark;
+  badge.textContent = stateLabel(mark, trans);
+  badge.title = description;
+  badge.setAttribute('aria-label', description);
+}
+
+/**
+ * Whether the DOM still is as the last mark left it: the badge (if any) in
+ * its host, and a cell marked before it was rendered still without input.
+ */
+function inPlace(node: HTMLElement, last: IApplied): boolean {
+  if (last.badge === null) {
+    // No badge to keep in place (no mark).
+    return true;
+  }
+  if (last.host === node) {
+    // Marked before JupyterLab rendered the input: move the badge once it is.
+    if (node.querySelector(':scope > .jp-Cell-inputWrapper')) {
+      return false;
+    }
+  } else if (last.host?.parentElement !== node) {
+    return false;
+  }
+  return last.badge.parentElement === last.host;
 }
