@@ -35,20 +35,20 @@ export const statusItemPlugin: JupyterFrontEndPlugin<void> = {
     const trans = (translator ?? nullTranslator).load('jupyterlab_handoff');
     const item = new InFlightStatusItem({
       trans,
-      onOpen: () => void app.commands.execute(CommandIDs.showInFlight)
+      onOpen: () => void app.commands.execute(CommandIDs.showInFlight),
+      facts: () => {
+        const panel = tracker.currentWidget;
+        const key = panel ? inFlight.keyOf(panel) : null;
+        return {
+          counts: key ? inFlight.withForeign.counts(key) : null,
+          enabled: service.settings.current.serverSideExecution,
+          support: inFlight.support,
+          foreign: key ? inFlight.withForeign.foreignRuns(key) : []
+        };
+      }
     });
     const activeChanged = new Signal<unknown, void>(item);
-
-    const refresh = () => {
-      const panel = tracker.currentWidget;
-      const key = panel ? inFlight.keyOf(panel) : null;
-      item.setCounts(
-        key ? inFlight.withForeign.counts(key) : null,
-        service.settings.current.serverSideExecution,
-        inFlight.support
-      );
-      item.setForeign(key ? inFlight.withForeign.foreignRuns(key) : []);
-    };
+    const refresh = () => item.refresh();
     inFlight.withForeign.changed.connect(refresh);
     inFlight.notebookAdded.connect(refresh);
     inFlight.supportChanged.connect(refresh);

@@ -20,6 +20,18 @@ import { Timings } from '../timings';
 
 const EMPTY: IInFlightCounts = { queued: 0, running: 0, input: 0, stale: 0 };
 
+/** What the status item shows. */
+export interface IStatusFacts {
+  /** The current notebook's counts (`null`: none is current). */
+  counts: IInFlightCounts | null;
+  /** Whether server-side execution is on. */
+  enabled: boolean;
+  /** What the server supports. */
+  support: ServerSupport;
+  /** Runs of other clients on the current notebook's kernel. */
+  foreign: readonly IForeignRunInfo[];
+}
+
 /**
  * A button in the status bar, e.g. "2 running · 3 queued on server".
  *
@@ -27,9 +39,15 @@ const EMPTY: IInFlightCounts = { queued: 0, running: 0, input: 0, stale: 0 };
  * attributes carry the counts for tests and benchmarks.
  */
 export class InFlightStatusItem extends Widget {
-  constructor(options: { trans: TranslationBundle; onOpen: () => void }) {
+  constructor(options: {
+    trans: TranslationBundle;
+    onOpen: () => void;
+    /** What to show, read when the item is drawn. */
+    facts: () => IStatusFacts;
+  }) {
     super({ node: document.createElement('button') });
     this._trans = options.trans;
+    this._facts = options.facts;
     this.addClass('jp-handoff-StatusItem');
     const button = this.node as HTMLButtonElement;
     button.type = 'button';
@@ -43,28 +61,11 @@ export class InFlightStatusItem extends Widget {
   }
 
   /**
-   * Show the counts of the current notebook (`null`: none is current) and
-   * what the server supports.
+   * Something the item shows changed: read the facts again when it is next
+   * drawn. However many changes a frame brings (a Run All: many), they are
+   * read and written once.
    */
-  setCounts(
-    counts: IInFlightCounts | null,
-    enabled: boolean,
-    support: ServerSupport = { kind: 'checking' }
-  ): void {
-    // On a server we do not support, the document's states are not ours
-    // to interpret: show none.
-    this._counts = support.kind === 'unsupported' ? EMPTY : (counts ?? EMPTY);
-    this._enabled = enabled;
-    this._support = support;
-    this.update();
-  }
-
-  /**
-   * Show the runs of other clients on the current notebook's kernel, with
-   * how long the oldest has been going.
-   */
-  setForeign(runs: readonly IForeignRunInfo[]): void {
-    this._foreign = runs;
+  refresh(): void {
     this.update();
   }
 
@@ -74,26 +75,26 @@ export class InFlightStatusItem extends Widget {
   }
 
   protected onUpdateRequest(): void {
-    const counts = this._counts;
+    const facts = this._facts();
+    const support = facts.support;
+    // On a server we do not support, the document's states are not ours
+    // to interpret: show none.
+    const counts =
+      support.kind === 'unsupported' ? EMPTY : (facts.counts ?? EMPTY);
     const idle = !hasInFlight(counts) && counts.stale === 0;
-    const foreign = this._support.kind === 'unsupported' ? [] : this._foreign;
+    const foreign = support.kind === 'unsupported' ? [] : facts.foreign;
     const text =
-      this._support.kind === 'unsupported'
+      support.kind === 'unsupported'
         ? unsupportedText(this._trans)
         : (foreignSummaryText(
             foreign,
             idle ? null : summaryText(counts, this._trans),
             this._trans
           ) ??
-          (idle && !this._enabled
+          (idle && !facts.enabled
             ? this._trans.__('Server execution off')
             : summaryText(counts, this._trans)));
-    let tooltip = summaryTooltip(
-      counts,
-      this._enabled,
-      this._trans,
-      this._support
-    );
+    let tooltip = summaryTooltip(counts, facts.enabled, this._trans, support);
     if (foreign.length) {
       tooltip = `${foreignTooltip(this._trans)}\n${tooltip}`;
       this._since = Math.min(...foreign.map(run => run.since));
@@ -101,13 +102,9 @@ export class InFlightStatusItem extends Widget {
       this._startClock();
     } else {
       this._since = null;
-      this._elapsed.textContent = '';
+      setText(this._elapsed, '');
       this._stopClock();
     }
-    this.node.dataset.foreign = String(foreign.length);
-    this._label.textContent = text;
-    this.node.title = tooltip;
-    this.node.setAttribute('aria-label', `${text}. ${tooltip}`);
     const state = counts.input
       ? 'input'
       : counts.running || foreign.length
@@ -117,11 +114,24 @@ export class InFlightStatusItem extends Widget {
           : counts.stale
             ? 'stale'
             : 'idle';
-    this.node.dataset.state = state;
-    this.node.dataset.running = String(counts.running);
-    this.node.dataset.queued = String(counts.queued);
-    this.node.dataset.input = String(counts.input);
-    this.node.dataset.stale = String(counts.stale);
+    // Updated in every frame in which a cell changed (a Run All: each
+    // frame): write only what differs, so the status bar is laid out again
+    // only then.
+    const node = this.node;
+    setText(this._label, text);
+    if (node.title !== tooltip) {
+      node.title = tooltip;
+    }
+    const label = `${text}. ${tooltip}`;
+    if (node.getAttribute('aria-label') !== label) {
+      node.setAttribute('aria-label', label);
+    }
+    setData(node, 'foreign', String(foreign.length));
+    setData(node, 'state', state);
+    setData(node, 'running', String(counts.running));
+    setData(node, 'queued', String(counts.queued));
+    setData(node, 'input', String(counts.input));
+    setData(node, 'stale', String(counts.stale));
   }
 
   private _tick(): void {
@@ -143,13 +153,22 @@ export class InFlightStatusItem extends Widget {
   }
 
   private _trans: TranslationBundle;
-  private _foreign: readonly IForeignRunInfo[] = [];
+  private _facts: () => IStatusFacts;
   private _since: number | null = null;
   private _clock: ReturnType<typeof setInterval> | null = null;
   private _elapsed = document.createElement('span');
-  private _counts: IInFlightCounts = EMPTY;
-  private _enabled = true;
-  private _support: ServerSupport = { kind: 'checking' };
   private _icon = document.createElement('span');
   private _label = document.createElement('span');
+}
+
+function setText(node: HTMLElement, text: string): void {
+  if (node.textContent !== text) {
+    node.textContent = text;
+  }
+}
+
+function setData(node: HTMLElement, key: string, value: string): void {
+  if (node.dataset[key] !== value) {
+    node.dataset[key] = value;
+  }
 }
