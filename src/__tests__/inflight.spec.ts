@@ -6,6 +6,7 @@ import {
   quietYjsWarnings
 } from './fakes';
 import * as Y from 'yjs';
+import * as derive from '../inflight/derive';
 import type { IInFlightRequest, RequestStatus } from '../backend/types';
 import { NbmodelBackend, NBMODEL_METADATA_KEY } from '../backend/nbmodel';
 import {
@@ -251,6 +252,37 @@ describe('InFlightModel', () => {
   });
 
   describe("from this tab's submissions", () => {
+    it("derives only the cell whose run starts, every cell at a run's end", () => {
+      const ids = Array.from({ length: 20 }, (_, i) => `c${i}`);
+      const nb = notebookWithCells(ids);
+      model.addNotebook(PATH, nb, KERNEL);
+      model.setKernelStatus(KERNEL, 'busy');
+      // A Run All: every cell marked in one transaction, then submitted.
+      nb.transact(() => ids.forEach(id => markRunning(nb, id)));
+      const derived = jest.spyOn(derive, 'deriveCell');
+      try {
+        model.applySubmission(submission('c3', 'submitting'));
+        model.applySubmission(submission('c3', 'accepted', 'r3'));
+        expect(derived).toHaveBeenCalledTimes(2);
+        expect(model.entry(PATH, 'c3')).toMatchObject({
+          state: 'queued',
+          requestId: 'r3',
+          ours: true
+        });
+        // The others are still what the document says.
+        expect(model.entry(PATH, 'c4')).toMatchObject({
+          state: 'queued',
+          ours: false
+        });
+        derived.mockClear();
+        // The end of a request may concern any cell carrying its mark.
+        model.applySubmission(submission('c3', 'finished', 'r3'));
+        expect(derived).toHaveBeenCalledTimes(ids.length);
+      } finally {
+        derived.mockRestore();
+      }
+    });
+
     it('marks a cell queued at once, running when the server starts it', () => {
       const nb = notebookWithCells(['a']);
       model.addNotebook(PATH, nb, KERNEL);

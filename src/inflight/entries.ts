@@ -6,20 +6,55 @@ import type { IInFlightEntry } from '../tokens';
 import type { CellsObserver } from './cells';
 import { deriveCell, type IDerivation, type NeedReason } from './derive';
 import type { KernelLedger } from './kernels';
-import type { ICellRecord, INotebookRecord } from './records';
+import { sameEntries, type ICellRecord, type INotebookRecord } from './records';
+
+/**
+ * Derive the entries of some notebooks again (with `only`, of one cell).
+ *
+ * @returns the keys of the notebooks whose entries changed, and per kernel
+ * why a fresh listing would settle a cell.
+ */
+export function deriveNotebooks(
+  notebooks: Iterable<INotebookRecord>,
+  now: number,
+  derive: (nb: INotebookRecord, rec: ICellRecord) => IDerivation,
+  only?: string
+): { changedKeys: string[]; needs: Map<string, Set<NeedReason>> } {
+  const needs = new Map<string, Set<NeedReason>>();
+  const changedKeys: string[] = [];
+  for (const nb of notebooks) {
+    const next = nextEntries(nb, now, rec => derive(nb, rec), needs, only);
+    if (!sameEntries(nb.entries, next)) {
+      changedKeys.push(nb.key);
+    }
+    nb.entries = next;
+  }
+  return { changedKeys, needs };
+}
 
 /**
  * The next entries of a notebook; adds to `needs`, per kernel, why a fresh
  * listing would settle a cell.
+ *
+ * With `only`, the other cells keep their entries: the caller knows that
+ * nothing they are derived from changed.
  */
 export function nextEntries(
   nb: INotebookRecord,
   now: number,
   derive: (rec: ICellRecord) => IDerivation,
-  needs: Map<string, Set<NeedReason>>
+  needs: Map<string, Set<NeedReason>>,
+  only?: string
 ): Map<string, IInFlightEntry> {
   const next = new Map<string, IInFlightEntry>();
   for (const rec of nb.cells.values()) {
+    if (only !== undefined && rec.id !== only) {
+      const kept = nb.entries.get(rec.id);
+      if (kept) {
+        next.set(rec.id, kept);
+      }
+      continue;
+    }
     const derived = derive(rec);
     if (derived.need && nb.kernelId !== null) {
       const reasons = needs.get(nb.kernelId) ?? new Set<NeedReason>();

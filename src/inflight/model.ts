@@ -17,7 +17,7 @@
  */
 import { Timings } from '../timings';
 import { CellsObserver } from './cells';
-import { deriveWithEffects, nextEntries } from './entries';
+import { deriveNotebooks, deriveWithEffects } from './entries';
 import { KernelLedger } from './kernels';
 import { NotebookRecords } from './notebooks';
 import { endKernelExecutions, endsExecutions, recordListing } from './listing';
@@ -26,7 +26,6 @@ import {
   countEntries,
   dismissStale,
   orderedEntries,
-  sameEntries,
   type ICellRecord,
   type IInFlightModelOptions,
   type INotebookRecord,
@@ -218,8 +217,8 @@ export class InFlightModel implements IInFlightModel, IDisposable {
   }
 
   /**
-   * Apply the server's list of requests in flight for a kernel (the
-   * `RequestMonitor.listed` payload, or a listing read on open/reconnect).
+   * Apply the server's list of requests in flight for a kernel (read by the
+   * listing poller).
    * Requests are matched to cells by `cellId`.
    */
   applyListing(kernelId: string, requests: readonly IInFlightRequest[]): void {
@@ -264,7 +263,14 @@ export class InFlightModel implements IInFlightModel, IDisposable {
       end: requestId => this._ledger.end(requestId),
       newRun: rec => this._cells.resetFlags(rec)
     });
-    this._update([nb], 'submission');
+    // A run's start changes only its cell's facts; its end also ends a
+    // request other cells may carry the mark of. (A Run All sends four
+    // events per cell: deriving every cell for each was its biggest cost.)
+    this._update(
+      [nb],
+      'submission',
+      event.phase === 'finished' ? undefined : event.cellId
+    );
   }
 
   /**
@@ -327,18 +333,15 @@ export class InFlightModel implements IInFlightModel, IDisposable {
    */
   private _update(
     notebooks: Iterable<INotebookRecord>,
-    cause: 'document' | 'listing' | 'submission' | 'kernel' | 'user'
+    cause: 'document' | 'listing' | 'submission' | 'kernel' | 'user',
+    onlyCell?: string
   ): Map<string, Set<NeedReason>> {
-    const needs = new Map<string, Set<NeedReason>>();
-    const changedKeys: string[] = [];
-    const now = this._now();
-    for (const nb of notebooks) {
-      const next = nextEntries(nb, now, rec => this._derive(nb, rec), needs);
-      if (!sameEntries(nb.entries, next)) {
-        changedKeys.push(nb.key);
-      }
-      nb.entries = next;
-    }
+    const { changedKeys, needs } = deriveNotebooks(
+      notebooks,
+      this._now(),
+      (nb, rec) => this._derive(nb, rec),
+      onlyCell
+    );
     if (changedKeys.length) {
       this._changed.emit({ keys: changedKeys });
     }
