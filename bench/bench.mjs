@@ -739,6 +739,12 @@ function recordRunAllTimeline(all, traffic, record) {
 
 // ---------------------------------------------------------------- main
 
+/** `list` starting at its `by`-th element, wrapping around. */
+function rotated(list, by) {
+  const start = by % list.length;
+  return [...list.slice(start), ...list.slice(0, start)];
+}
+
 async function main() {
   const options = parseArgs(process.argv.slice(2));
   const started = Date.now();
@@ -797,7 +803,8 @@ async function main() {
       commit: gitCommit(),
       date: new Date().toISOString(),
       runs: options.rounds,
-      order: 'rounds of stock, nbmodel-frontend, handoff (A B C A B C ...)',
+      order:
+        'rounds of stock, nbmodel-frontend, handoff, each round starting one later (A B C, B C A, C A B, ...)',
       servers: options.servers,
       smoke: options.smoke,
       sizes: options.sizes
@@ -808,7 +815,9 @@ async function main() {
     const checks = [];
     const jvChecks = [];
     for (let round = 1; round <= options.rounds; round++) {
-      for (const executor of server ? EXECUTORS : []) {
+      // Each round starts with the next executor, so none always runs
+      // first or last (after the others warmed or loaded the server).
+      for (const executor of server ? rotated(EXECUTORS, round - 1) : []) {
         say(`round ${round}/${options.rounds}: ${executor}`);
         const result = await runRound({
           browser,

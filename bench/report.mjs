@@ -454,7 +454,7 @@ export function formatMarkdown(results) {
     return lines.join('\n');
   }
   lines.push(
-    `Median (min–max) in milliseconds over ${m.runs} round(s); one round runs every scenario once with each executor, in the order stock, nbmodel-frontend, handoff.`
+    `Median (min–max) in milliseconds over ${m.runs} round(s); one round runs every scenario once with each executor; round 1 in the order stock, nbmodel-frontend, handoff, and each later round starting one executor later.`
   );
   lines.push('');
   lines.push(mdTable(HEADER, rows(results)));
