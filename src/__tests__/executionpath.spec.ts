@@ -1,5 +1,12 @@
-import { chooseExecutionPath } from '../execution/executionpath';
-import type { IExecutionBackend } from '../tokens';
+import {
+  chooseExecutionPath,
+  decidedBackend
+} from '../execution/executionpath';
+import type {
+  BackendDecision,
+  ClientPathReason,
+  IExecutionBackend
+} from '../tokens';
 
 const BACKEND = { id: 'test' } as IExecutionBackend;
 
@@ -84,5 +91,38 @@ describe('chooseExecutionPath', () => {
       chooseExecutionPath({ enabled: true, collaborative: true, ...lazy })
     ).rejects.toThrow('offline');
     expect(lazy.documentId).not.toHaveBeenCalled();
+  });
+});
+
+describe('decidedBackend', () => {
+  const decide = (decision: BackendDecision | Error) => ({
+    decide: () =>
+      decision instanceof Error
+        ? Promise.reject(decision)
+        : Promise.resolve(decision)
+  });
+
+  it.each<[BackendDecision | Error, IExecutionBackend | ClientPathReason]>([
+    [{ kind: 'backend', backend: BACKEND }, BACKEND],
+    [
+      {
+        kind: 'unsupported',
+        id: 'jupyter-server-documents',
+        label: 'jupyter-server-documents'
+      },
+      'unsupported-backend'
+    ],
+    [{ kind: 'unknown', status: 405 }, 'unknown-backend'],
+    [{ kind: 'none', installHint: 'pip install x' }, 'no-backend'],
+    [new Error('offline'), 'server-unreachable']
+  ])('turns %j into %j', async (decision, expected) => {
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => {});
+    const hints: (string | null)[] = [];
+    await expect(
+      decidedBackend(decide(decision), 'k1', hint => hints.push(hint))
+    ).resolves.toBe(expected);
+    // Only a server without any backend has something to install.
+    expect(hints).toEqual(expected === 'no-backend' ? ['pip install x'] : []);
+    warn.mockRestore();
   });
 });

@@ -1,7 +1,11 @@
 /**
  * The choice between running a cell on the server and running it in the tab.
  */
-import type { ClientPathReason, IExecutionBackend } from '../tokens';
+import type {
+  ClientPathReason,
+  IExecutionBackend,
+  IExecutionBackendRegistry
+} from '../tokens';
 
 export type { ClientPathReason };
 
@@ -43,4 +47,36 @@ export async function chooseExecutionPath(
     return { path: 'client', reason: 'no-document-id' };
   }
   return { path: 'server', documentId, backend };
+}
+
+/**
+ * The backend the registry decided on for a kernel's server, or why a cell
+ * runs in the tab. `onNone` receives the hint to install a backend.
+ */
+export async function decidedBackend(
+  backends: Pick<IExecutionBackendRegistry, 'decide'>,
+  kernelId: string,
+  onNone: (installHint: string | null) => void
+): Promise<IExecutionBackend | ClientPathReason> {
+  try {
+    const decision = await backends.decide(kernelId);
+    switch (decision.kind) {
+      case 'backend':
+        return decision.backend;
+      case 'unsupported':
+        return 'unsupported-backend';
+      case 'unknown':
+        return 'unknown-backend';
+      case 'none':
+        onNone(decision.installHint);
+        return 'no-backend';
+    }
+  } catch (reason) {
+    // Unreachable now: the registry asks again; this cell runs here.
+    console.warn(
+      '@jupyterlab-handoff/extension: could not probe the server',
+      reason
+    );
+    return 'server-unreachable';
+  }
 }

@@ -14,7 +14,11 @@ import {
   type TranslationBundle
 } from '@jupyterlab/translation';
 import { waitForDocumentId } from './documentid';
-import { chooseExecutionPath, type ExecutionPath } from './executionpath';
+import {
+  chooseExecutionPath,
+  decidedBackend,
+  type ExecutionPath
+} from './executionpath';
 import {
   followSubmission,
   prepareSubmission,
@@ -32,7 +36,6 @@ import { SubmissionQueue } from './submissionqueue';
 import { Timings } from '../timings';
 import type {
   ClientPathReason,
-  IExecutionBackend,
   IExecutionBackendRegistry,
   ISubmission,
   ISubmissionEvent
@@ -209,7 +212,10 @@ export class HandoffExecutor implements INotebookCellExecutor {
     return chooseExecutionPath({
       enabled: this._options.settings.current.serverSideExecution,
       collaborative: !!options.notebook.collaborative,
-      backend: () => this._backend(kernelId),
+      backend: () =>
+        decidedBackend(this._options.backends, kernelId, hint => {
+          this._installHint = hint;
+        }),
       documentId: async () => {
         // Wait once per notebook; after a timeout, later cells only look.
         const notebook = options.notebook;
@@ -225,32 +231,6 @@ export class HandoffExecutor implements INotebookCellExecutor {
         return id;
       }
     });
-  }
-
-  private async _backend(
-    kernelId: string
-  ): Promise<IExecutionBackend | ClientPathReason> {
-    try {
-      const decision = await this._options.backends.decide(kernelId);
-      switch (decision.kind) {
-        case 'backend':
-          return decision.backend;
-        case 'unsupported':
-          return 'unsupported-backend';
-        case 'unknown':
-          return 'unknown-backend';
-        case 'none':
-          this._installHint = decision.installHint;
-          return 'no-backend';
-      }
-    } catch (reason) {
-      // Unreachable now: the registry asks again; this cell runs here.
-      console.warn(
-        '@jupyterlab-handoff/extension: could not probe the server',
-        reason
-      );
-      return 'server-unreachable';
-    }
   }
 
   private async _runOnServer(
