@@ -165,8 +165,8 @@ def nbmodel_input_probe(serverapp: Any) -> InputProbe:
 
     nbmodel has no public API or event for this: its execution stack keeps a
     pending input per kernel with the request id, and the request's metadata
-    (document and cell id). The stack exists once the server has started; the
-    probe raises ``LookupError`` when it cannot be read.
+    (document and cell id). A server without nbmodel's extension has no such
+    runs; the probe raises ``LookupError`` only for a stack it cannot read.
     """
 
     def probe() -> list[tuple[str, str | None]]:
@@ -179,8 +179,6 @@ def nbmodel_input_probe(serverapp: Any) -> InputProbe:
             for value in vars(ext).values()
             if isinstance(value, ExecutionStack)
         ]
-        if not stacks:
-            raise LookupError("no jupyter-server-nbmodel execution stack")
         return [key for stack in stacks for key in stack_input_waits(stack)]
 
     return probe

@@ -270,8 +270,31 @@ async def test_input_waits_are_read_from_nbmodels_own_execution_stack():
     stack._ExecutionStack__kernel_clients.clear()
 
 
-def test_the_probe_raises_without_nbmodels_stack():
+def test_the_probe_finds_nothing_without_nbmodel():
+    # nbmodel's extension disabled: no run can wait on input() through it,
+    # and that is no reason to warn.
     serverapp = SimpleNamespace(extension_manager=SimpleNamespace(extension_apps={}))
+    assert nbmodel_input_probe(serverapp)() == []
+
+
+def test_the_probe_raises_on_a_stack_it_cannot_read():
+    from jupyter_server_nbmodel.execution_stack import ExecutionStack
+
+    class Unreadable(ExecutionStack):
+        # Another layout: none of the attributes the probe reads.
+        def __init__(self):
+            pass
+
+        def __del__(self):
+            pass
+
+    stack = Unreadable()
+    extension = SimpleNamespace(_Extension__execution_stack=stack)
+    serverapp = SimpleNamespace(
+        extension_manager=SimpleNamespace(
+            extension_apps={"jupyter_server_nbmodel": {_Hashable(extension)}}
+        )
+    )
     with pytest.raises(LookupError):
         nbmodel_input_probe(serverapp)()
 
