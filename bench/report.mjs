@@ -63,7 +63,9 @@ function stats(values) {
     median_ms: round(median),
     min_ms: round(sorted[0]),
     max_ms: round(sorted[sorted.length - 1]),
-    runs: sorted.length
+    runs: sorted.length,
+    // Every sample in the order taken, so runs can be pooled later.
+    samples_ms: values.filter(v => typeof v === 'number').map(round)
   };
 }
 
