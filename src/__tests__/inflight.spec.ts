@@ -186,6 +186,17 @@ describe('InFlightModel', () => {
       expect(asked).toEqual([KERNEL]);
     });
 
+    it('asks again on a change of another cell while one still waits for a listing', () => {
+      const nb = notebookWithCells(['a', 'b']);
+      model.addNotebook(PATH, nb, KERNEL);
+      markRunning(nb, 'a');
+      const asked: string[] = [];
+      model.listingNeeded.connect((_, kernelId) => asked.push(kernelId));
+      // Only b is derived again; a's need is remembered.
+      serverEnd(nb, 'b', 3);
+      expect(asked).toEqual([KERNEL]);
+    });
+
     it("asks for a listing when this tab's submission ends and only a listing can settle the cell", () => {
       // A queued cell the server dropped (an interrupt from another
       // browser): the executor ends it, the document still shows its [*].
@@ -252,13 +263,27 @@ describe('InFlightModel', () => {
   });
 
   describe("from this tab's submissions", () => {
-    it("derives only the cell whose run starts, every cell at a run's end", () => {
+    it('derives only the cells whose facts change: its own, and those naming the request it ends', () => {
       const ids = Array.from({ length: 20 }, (_, i) => `c${i}`);
       const nb = notebookWithCells(ids);
       model.addNotebook(PATH, nb, KERNEL);
       model.setKernelStatus(KERNEL, 'busy');
       // A Run All: every cell marked in one transaction, then submitted.
       nb.transact(() => ids.forEach(id => markRunning(nb, id)));
+      // A pasted copy of c3 carries the mark of c3's request.
+      const copy = codeCell(nb, 'c19');
+      nb.transact(() => {
+        copy.executionState = 'idle';
+        copy.execution_count = null;
+        copy.setMetadata(NBMODEL_METADATA_KEY, {
+          requestId: 'r3',
+          kernelId: KERNEL
+        });
+      });
+      expect(model.entry(PATH, 'c19')).toMatchObject({
+        state: 'running',
+        requestId: 'r3'
+      });
       const derived = jest.spyOn(derive, 'deriveCell');
       try {
         model.applySubmission(submission('c3', 'submitting'));
@@ -275,9 +300,18 @@ describe('InFlightModel', () => {
           ours: false
         });
         derived.mockClear();
-        // The end of a request may concern any cell carrying its mark.
+        // The end of a request concerns every cell carrying its mark.
         model.applySubmission(submission('c3', 'finished', 'r3'));
-        expect(derived).toHaveBeenCalledTimes(ids.length);
+        expect(derived).toHaveBeenCalledTimes(2);
+        expect(model.entry(PATH, 'c19')).toBeUndefined();
+        derived.mockClear();
+        // The server's write of one cell derives that cell only.
+        serverStart(nb, 'c4', 'r4');
+        expect(derived).toHaveBeenCalledTimes(1);
+        expect(model.entry(PATH, 'c4')).toMatchObject({
+          state: 'running',
+          requestId: 'r4'
+        });
       } finally {
         derived.mockRestore();
       }

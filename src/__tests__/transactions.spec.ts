@@ -70,10 +70,39 @@ describe('one derivation per transaction', () => {
     expect(flushed).toEqual(['running', 'running']);
   });
 
+  it('hands over the cells a transaction changed, or every cell', () => {
+    const nb = notebookWithCells(['c0', 'c1', 'c2']);
+    const flushed: (string[] | null)[] = [];
+    const batch = new TransactionBatch(nb, cells =>
+      flushed.push(cells && [...cells].sort())
+    );
+    const onCell = (id: string) => () => batch.changed(id);
+    for (const id of ['c0', 'c1', 'c2']) {
+      codeCell(nb, id).changed.connect(onCell(id));
+    }
+    nb.transact(() => {
+      codeCell(nb, 'c2').executionState = 'running';
+      codeCell(nb, 'c0').executionState = 'running';
+    });
+    codeCell(nb, 'c1').execution_count = 3;
+    // The list of cells changed too: every cell.
+    nb.changed.connect((_, change) => {
+      if (change.cellsChange) {
+        batch.changed();
+      }
+    });
+    nb.transact(() => {
+      codeCell(nb, 'c1').executionState = 'running';
+      nb.insertCells(3, [{ cell_type: 'code', id: 'c3', source: '' }]);
+    });
+    expect(flushed).toEqual([['c0', 'c2'], ['c1'], null]);
+    batch.dispose();
+  });
+
   it('flushes at once without a Yjs document', () => {
     let flushes = 0;
     const batch = new TransactionBatch({}, () => flushes++);
-    batch.changed();
+    batch.changed('c0');
     batch.changed();
     expect(flushes).toBe(2);
   });

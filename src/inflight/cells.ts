@@ -24,8 +24,11 @@ export interface ICellsHost {
   /** A request is over (its mark went away or changed). */
   end(requestId: string): void;
   isEnded(requestId: string): boolean;
-  /** A cell's execution fields changed: derive its notebook again. */
-  changed(nb: INotebookRecord): void;
+  /**
+   * Cells' execution fields changed: derive them again (`null`: every cell
+   * of the notebook, whose list of cells changed).
+   */
+  changed(nb: INotebookRecord, cells: ReadonlySet<string> | null): void;
 }
 
 export class CellsObserver {
@@ -36,7 +39,9 @@ export class CellsObserver {
    * code cell's execution fields, derived once per transaction.
    */
   attach(nb: INotebookRecord): void {
-    const batch = new TransactionBatch(nb.model, () => this._host.changed(nb));
+    const batch = new TransactionBatch(nb.model, cells =>
+      this._host.changed(nb, cells)
+    );
     this._batches.set(nb, batch);
     nb.onChanged = (_: ISharedNotebook, change: NotebookChange) => {
       if (change.cellsChange) {
@@ -121,7 +126,7 @@ export class CellsObserver {
         change.metadataChange
       ) {
         if (this.onCellChanged(nb, rec)) {
-          this._changed(nb);
+          this._changed(nb, rec.id);
         }
       }
     };
@@ -293,12 +298,12 @@ export class CellsObserver {
     return rec.serverRequestId;
   }
 
-  private _changed(nb: INotebookRecord): void {
+  private _changed(nb: INotebookRecord, cellId: string): void {
     const batch = this._batches.get(nb);
     if (batch) {
-      batch.changed();
+      batch.changed(cellId);
     } else {
-      this._host.changed(nb);
+      this._host.changed(nb, new Set([cellId]));
     }
   }
 

@@ -9,32 +9,33 @@ import type { KernelLedger } from './kernels';
 import { sameEntries, type ICellRecord, type INotebookRecord } from './records';
 
 /**
- * Derive the entries of some notebooks again (with `only`, of one cell).
+ * Derive the entries of some notebooks again (with `only`, of those cells).
  *
  * @returns the keys of the notebooks whose entries changed, and per kernel
- * why a fresh listing would settle a cell.
+ * why a fresh listing would settle a cell (any cell, derived now or before).
  */
 export function deriveNotebooks(
   notebooks: Iterable<INotebookRecord>,
   now: number,
   derive: (nb: INotebookRecord, rec: ICellRecord) => IDerivation,
-  only?: string
+  only?: ReadonlySet<string>
 ): { changedKeys: string[]; needs: Map<string, Set<NeedReason>> } {
   const needs = new Map<string, Set<NeedReason>>();
   const changedKeys: string[] = [];
   for (const nb of notebooks) {
-    const next = nextEntries(nb, now, rec => derive(nb, rec), needs, only);
+    const next = nextEntries(nb, now, rec => derive(nb, rec), only);
     if (!sameEntries(nb.entries, next)) {
       changedKeys.push(nb.key);
     }
     nb.entries = next;
+    addNeeds(nb, needs);
   }
   return { changedKeys, needs };
 }
 
 /**
- * The next entries of a notebook; adds to `needs`, per kernel, why a fresh
- * listing would settle a cell.
+ * The next entries of a notebook. Each derived cell keeps why a fresh
+ * listing would settle it (`need`).
  *
  * With `only`, the other cells keep their entries: the caller knows that
  * nothing they are derived from changed.
@@ -43,12 +44,11 @@ export function nextEntries(
   nb: INotebookRecord,
   now: number,
   derive: (rec: ICellRecord) => IDerivation,
-  needs: Map<string, Set<NeedReason>>,
-  only?: string
+  only?: ReadonlySet<string>
 ): Map<string, IInFlightEntry> {
   const next = new Map<string, IInFlightEntry>();
   for (const rec of nb.cells.values()) {
-    if (only !== undefined && rec.id !== only) {
+    if (only !== undefined && !only.has(rec.id)) {
       const kept = nb.entries.get(rec.id);
       if (kept) {
         next.set(rec.id, kept);
@@ -56,11 +56,7 @@ export function nextEntries(
       continue;
     }
     const derived = derive(rec);
-    if (derived.need && nb.kernelId !== null) {
-      const reasons = needs.get(nb.kernelId) ?? new Set<NeedReason>();
-      reasons.add(derived.need);
-      needs.set(nb.kernelId, reasons);
-    }
+    rec.need = derived.need;
     if (!derived.state) {
       continue;
     }
@@ -90,6 +86,59 @@ export function nextEntries(
     }
   }
   return next;
+}
+
+/** Add, under the notebook's kernel, why a fresh listing would settle its cells. */
+function addNeeds(
+  nb: INotebookRecord,
+  needs: Map<string, Set<NeedReason>>
+): void {
+  if (nb.kernelId === null) {
+    return;
+  }
+  for (const rec of nb.cells.values()) {
+    if (rec.need) {
+      const reasons = needs.get(nb.kernelId) ?? new Set<NeedReason>();
+      reasons.add(rec.need);
+      needs.set(nb.kernelId, reasons);
+    }
+  }
+}
+
+/**
+ * `cells`, and the cells of `notebooks` whose facts name one of `ended`
+ * (requests just over): by the backend's mark, this tab's submission or the
+ * kernel's listing.
+ */
+export function withCellsNaming(
+  cells: ReadonlySet<string>,
+  ended: ReadonlySet<string>,
+  notebooks: readonly INotebookRecord[],
+  ledger: KernelLedger
+): ReadonlySet<string> {
+  if (ended.size === 0) {
+    return cells;
+  }
+  const all = new Set(cells);
+  for (const nb of notebooks) {
+    for (const rec of nb.cells.values()) {
+      if (rec.serverRequestId !== null && ended.has(rec.serverRequestId)) {
+        all.add(rec.id);
+      }
+    }
+    for (const [cellId, own] of nb.own) {
+      if (own.requestId !== null && ended.has(own.requestId)) {
+        all.add(cellId);
+      }
+    }
+    const listing = ledger.get(nb.kernelId)?.listing;
+    for (const [cellId, requests] of listing ?? []) {
+      if (requests.some(request => ended.has(request.requestId))) {
+        all.add(cellId);
+      }
+    }
+  }
+  return all;
 }
 
 /**

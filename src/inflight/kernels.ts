@@ -41,12 +41,23 @@ export class KernelLedger {
       return;
     }
     this._ended.add(requestId);
+    this._newlyEnded.add(requestId);
     if (this._ended.size > MAX_ENDED) {
       const oldest = this._ended.values().next().value;
       if (oldest !== undefined) {
         this._ended.delete(oldest);
       }
     }
+  }
+
+  /**
+   * The requests ended since the last call: the cells naming them must be
+   * derived again.
+   */
+  takeNewlyEnded(): ReadonlySet<string> {
+    const ended = this._newlyEnded;
+    this._newlyEnded = new Set();
+    return ended;
   }
 
   isEnded(requestId: string): boolean {
@@ -115,4 +126,5 @@ export class KernelLedger {
 
   private _kernels = new Map<string, IKernelRecord>();
   private _ended = new Set<string>();
+  private _newlyEnded = new Set<string>();
 }

@@ -17,7 +17,7 @@
  */
 import { Timings } from '../timings';
 import { CellsObserver } from './cells';
-import { deriveNotebooks, deriveWithEffects } from './entries';
+import { deriveNotebooks, deriveWithEffects, withCellsNaming } from './entries';
 import { KernelLedger } from './kernels';
 import { NotebookRecords } from './notebooks';
 import { endKernelExecutions, endsExecutions, recordListing } from './listing';
@@ -263,14 +263,9 @@ export class InFlightModel implements IInFlightModel, IDisposable {
       end: requestId => this._ledger.end(requestId),
       newRun: rec => this._cells.resetFlags(rec)
     });
-    // A run's start changes only its cell's facts; its end also ends a
-    // request other cells may carry the mark of. (A Run All sends four
-    // events per cell: deriving every cell for each was its biggest cost.)
-    this._update(
-      [nb],
-      'submission',
-      event.phase === 'finished' ? undefined : event.cellId
-    );
+    // Only its cell's facts change (and those of cells naming a request it
+    // ends): a Run All sends four events per cell.
+    this._update([nb], 'submission', new Set([event.cellId]));
   }
 
   /**
@@ -328,19 +323,24 @@ export class InFlightModel implements IInFlightModel, IDisposable {
   /**
    * Recompute the entries of some notebooks and emit `changed`.
    *
+   * @param only - the cells whose facts changed (with those naming a
+   * request ended since), if the caller knows.
    * @returns per kernel, why a fresh listing would settle a cell: only time
    * (the grace delay) is missing, or something else.
    */
   private _update(
     notebooks: Iterable<INotebookRecord>,
     cause: 'document' | 'listing' | 'submission' | 'kernel' | 'user',
-    onlyCell?: string
+    only?: ReadonlySet<string>
   ): Map<string, Set<NeedReason>> {
+    const list = [...notebooks];
+    const ended = this._ledger.takeNewlyEnded();
+    const cells = only && withCellsNaming(only, ended, list, this._ledger);
     const { changedKeys, needs } = deriveNotebooks(
-      notebooks,
+      list,
       this._now(),
       (nb, rec) => this._derive(nb, rec),
-      onlyCell
+      cells
     );
     if (changedKeys.length) {
       this._changed.emit({ keys: changedKeys });
@@ -391,7 +391,7 @@ export class InFlightModel implements IInFlightModel, IDisposable {
     readMark: cell => this._readMark(cell),
     end: requestId => this._ledger.end(requestId),
     isEnded: requestId => this._ledger.isEnded(requestId),
-    changed: nb => this._update([nb], 'document')
+    changed: (nb, cells) => this._update([nb], 'document', cells ?? undefined)
   });
   private _now: () => number;
   private _grace: number;

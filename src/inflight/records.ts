@@ -16,6 +16,7 @@ import type {
   IInFlightRequest,
   RequestStatus
 } from '../tokens';
+import type { NeedReason } from './derive';
 
 export interface ICellRecord {
   id: string;
@@ -44,6 +45,11 @@ export interface ICellRecord {
   dismissed: boolean;
   /** Flagged stale; sticky until its document state changes. */
   stale: boolean;
+  /**
+   * Why a fresh listing would settle it, as of its last derivation (cells
+   * are derived only when their facts change).
+   */
+  need?: NeedReason | null;
 }
 
 export interface IOwnSubmission {

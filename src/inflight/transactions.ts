@@ -7,7 +7,8 @@
  * notebook again for each of those made a Run All quadratic. While Yjs calls
  * the observers of a transaction, `changed()` only notes the change; the
  * notebook is derived once, when Yjs says the transaction is over, still
- * before the change that caused it returns.
+ * before the change that caused it returns. The batch also collects which
+ * cells changed, so only those are derived again.
  */
 import type { IDisposable } from '@lumino/disposable';
 
@@ -29,11 +30,12 @@ export class TransactionBatch implements IDisposable {
   /**
    * @param model - a shared model (with its `ydoc`); without one every
    * change is flushed at once.
-   * @param flush - derive again.
+   * @param flush - derive again: the cells that changed, or every cell
+   * (`null`, the notebook's cells themselves changed).
    */
   constructor(
     model: unknown,
-    private readonly _flush: () => void
+    private readonly _flush: (cells: ReadonlySet<string> | null) => void
   ) {
     this._doc = docEventsOf(model);
     this._doc?.on('beforeObserverCalls', this._begin);
@@ -44,15 +46,23 @@ export class TransactionBatch implements IDisposable {
     return this._isDisposed;
   }
 
-  /** Something changed: derive now, or once the transaction is over. */
-  changed(): void {
+  /**
+   * A cell changed (without `cellId`: the list of cells did): derive now,
+   * or once the transaction is over.
+   */
+  changed(cellId?: string): void {
     if (this._isDisposed) {
       return;
     }
-    if (this._inObservers) {
-      this._pending = true;
-    } else {
-      this._flush();
+    if (!this._inObservers) {
+      this._flush(cellId === undefined ? null : new Set([cellId]));
+      return;
+    }
+    if (cellId === undefined) {
+      this._pending = 'all';
+    } else if (this._pending !== 'all') {
+      this._pending ??= new Set();
+      this._pending.add(cellId);
     }
   }
 
@@ -71,14 +81,15 @@ export class TransactionBatch implements IDisposable {
 
   private _end = (): void => {
     this._inObservers = false;
-    if (this._pending && !this._isDisposed) {
-      this._pending = false;
-      this._flush();
+    const pending = this._pending;
+    this._pending = null;
+    if (pending !== null && !this._isDisposed) {
+      this._flush(pending === 'all' ? null : pending);
     }
   };
 
   private _doc: IDocEvents | null;
   private _inObservers = false;
-  private _pending = false;
+  private _pending: Set<string> | 'all' | null = null;
   private _isDisposed = false;
 }
