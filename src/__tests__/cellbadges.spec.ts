@@ -13,16 +13,27 @@ function fakeCell(): { cell: Cell; node: HTMLElement } {
   return { cell: { node } as unknown as Cell, node };
 }
 
+/** A cell JupyterLab has rendered: its input wrapper is there. */
+function renderedCell(): { cell: Cell; node: HTMLElement; input: HTMLElement } {
+  const { cell, node } = fakeCell();
+  const input = inputWrapper();
+  node.append(input);
+  return { cell, node, input };
+}
+
+function inputWrapper(): HTMLElement {
+  const input = document.createElement('div');
+  input.className = 'jp-Cell-inputWrapper';
+  return input;
+}
+
 function badges(node: HTMLElement): HTMLElement[] {
   return [...node.querySelectorAll<HTMLElement>('.jp-handoff-CellBadge')];
 }
 
 describe('markCell', () => {
   it('puts one badge by the input and updates it in place', () => {
-    const { cell, node } = fakeCell();
-    const input = document.createElement('div');
-    input.className = 'jp-Cell-inputWrapper';
-    node.append(input);
+    const { cell, node, input } = renderedCell();
     markCell(cell, 'queued', trans);
     markCell(cell, 'running', trans);
     expect(badges(node)).toHaveLength(1);
@@ -39,8 +50,7 @@ describe('markCell', () => {
     markCell(cell, 'unseen', trans);
     expect(badges(node)).toHaveLength(1);
     // JupyterLab renders the cell's input later (a placeholder until then).
-    const input = document.createElement('div');
-    input.className = 'jp-Cell-inputWrapper';
+    const input = inputWrapper();
     node.append(input);
     markCell(cell, 'unseen', trans);
     expect(badges(node)).toHaveLength(1);
@@ -49,10 +59,7 @@ describe('markCell', () => {
   });
 
   it('leaves a cell whose mark did not change alone', () => {
-    const { cell, node } = fakeCell();
-    const input = document.createElement('div');
-    input.className = 'jp-Cell-inputWrapper';
-    node.append(input);
+    const { cell, node } = renderedCell();
     markCell(cell, 'running', trans);
     const queries = jest.spyOn(node, 'querySelectorAll');
     const toggles = jest.spyOn(node.classList, 'toggle');
@@ -66,15 +73,11 @@ describe('markCell', () => {
   });
 
   it('puts the badge back when JupyterLab re-rendered the input', () => {
-    const { cell, node } = fakeCell();
-    const input = document.createElement('div');
-    input.className = 'jp-Cell-inputWrapper';
-    node.append(input);
+    const { cell, node, input } = renderedCell();
     markCell(cell, 'queued', trans);
     // The input wrapper is replaced, and the badge with it.
     input.remove();
-    const fresh = document.createElement('div');
-    fresh.className = 'jp-Cell-inputWrapper';
+    const fresh = inputWrapper();
     node.append(fresh);
     markCell(cell, 'queued', trans);
     expect(badges(node)).toHaveLength(1);

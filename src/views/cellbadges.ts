@@ -32,7 +32,7 @@ interface IApplied {
   mark: CellMark;
   detail: CellMarkDetail;
   /** Where the badge sits (the input wrapper, or the cell before it has one). */
-  host: HTMLElement | null;
+  host: HTMLElement;
   badge: HTMLElement | null;
 }
 
@@ -123,7 +123,7 @@ function inPlace(node: HTMLElement, last: IApplied): boolean {
     if (node.querySelector(':scope > .jp-Cell-inputWrapper')) {
       return false;
     }
-  } else if (last.host?.parentElement !== node) {
+  } else if (last.host.parentElement !== node) {
     return false;
   }
   return last.badge.parentElement === last.host;
