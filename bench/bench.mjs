@@ -22,6 +22,7 @@ import {
   checkPlugins as checkPagePlugins,
   checkSettled,
   cpuProfiler,
+  timelineTracer,
   medianOf,
   noProfiler,
   notebook,
@@ -63,6 +64,7 @@ function parseArgs(argv) {
     summary: null,
     port: Number(process.env.BENCH_PORT || 20890),
     profile: process.env.BENCH_PROFILE || null,
+    trace: null,
     chromium: process.env.HANDOFF_CHROMIUM || '/usr/bin/chromium',
     keepWork: !!process.env.BENCH_KEEP_WORK,
     servers: (process.env.BENCH_SERVERS || 'jupyter-server,jupyverse').split(
@@ -99,6 +101,10 @@ function parseArgs(argv) {
         break;
       case '--profile':
         options.profile = path.resolve(value());
+        break;
+      case '--trace':
+        // Diagnostics: timeline traces instead of CPU profiles.
+        options.trace = path.resolve(value());
         break;
       case '--servers':
         options.servers = value().split(',');
@@ -221,6 +227,15 @@ class Server {
       fs.writeFileSync(
         path.join(tracker, 'tracker.jupyterlab-settings'),
         JSON.stringify({ recordTiming: true })
+      );
+    }
+    if (process.env.BENCH_HANDOFF_SETTINGS) {
+      // Diagnostics: our settings for the run (e.g. without cell marks).
+      const ours = path.join(settings, '@jupyterlab-handoff', 'extension');
+      fs.mkdirSync(ours, { recursive: true });
+      fs.writeFileSync(
+        path.join(ours, 'server-execution.jupyterlab-settings'),
+        process.env.BENCH_HANDOFF_SETTINGS
       );
     }
     const log = fs.openSync(path.join(this.work, 'server.log'), 'a');
@@ -485,6 +500,8 @@ async function runRound({ browser, server, executor, round, options, log }) {
     const profileName = name => `${name}-${executor}-r${round}`;
     if (options.profile) {
       profiler = await cpuProfiler(tab, options.profile, profileName);
+    } else if (options.trace) {
+      profiler = await timelineTracer(tab, options.trace, profileName);
     }
     const open = p =>
       tab.evaluate(page.openNotebook, { path: p, timeout: CELL_TIMEOUT });

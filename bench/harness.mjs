@@ -256,6 +256,51 @@ export function checkSettled(label, result) {
 
 export const noProfiler = { start: async () => {}, stop: async () => {} };
 
+/**
+ * DevTools timeline traces of one page (style, layout, paint and script
+ * events), for where the browser's own time went; `bench/trace.mjs`
+ * sums them.
+ */
+export async function timelineTracer(tab, dir, fileName) {
+  fs.mkdirSync(dir, { recursive: true });
+  const cdp = await tab.context().newCDPSession(tab);
+  return {
+    start: () =>
+      cdp.send('Tracing.start', {
+        transferMode: 'ReturnAsStream',
+        traceConfig: {
+          includedCategories: [
+            'devtools.timeline',
+            'disabled-by-default-devtools.timeline',
+            'blink.user_timing'
+          ]
+        }
+      }),
+    stop: async name => {
+      const complete = new Promise(resolve =>
+        cdp.once('Tracing.tracingComplete', resolve)
+      );
+      await cdp.send('Tracing.end');
+      const { stream } = await complete;
+      const chunks = [];
+      for (;;) {
+        const { data, eof, base64Encoded } = await cdp.send('IO.read', {
+          handle: stream
+        });
+        chunks.push(base64Encoded ? Buffer.from(data, 'base64') : data);
+        if (eof) {
+          break;
+        }
+      }
+      await cdp.send('IO.close', { handle: stream });
+      fs.writeFileSync(
+        path.join(dir, `${fileName(name)}.trace.json`),
+        chunks.map(chunk => chunk.toString()).join('')
+      );
+    }
+  };
+}
+
 /** Sampling CPU profiles of one page (DevTools' .cpuprofile format). */
 export async function cpuProfiler(tab, dir, fileName) {
   fs.mkdirSync(dir, { recursive: true });
