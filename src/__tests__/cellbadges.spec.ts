@@ -27,6 +27,11 @@ function inputWrapper(): HTMLElement {
   return input;
 }
 
+/** Where a badge sits: its anchor's host. */
+function hostOf(badge: HTMLElement): HTMLElement | null | undefined {
+  return badge.parentElement?.parentElement;
+}
+
 function badges(node: HTMLElement): HTMLElement[] {
   return [...node.querySelectorAll<HTMLElement>('.jp-handoff-CellBadge')];
 }
@@ -37,7 +42,7 @@ describe('markCell', () => {
     markCell(cell, 'queued', trans);
     markCell(cell, 'running', trans);
     expect(badges(node)).toHaveLength(1);
-    expect(badges(node)[0].parentElement).toBe(input);
+    expect(hostOf(badges(node)[0])).toBe(input);
     expect(badges(node)[0].dataset.state).toBe('running');
     expect(node.classList.contains('jp-handoff-mod-running')).toBe(true);
     expect(node.classList.contains('jp-handoff-mod-queued')).toBe(false);
@@ -54,7 +59,7 @@ describe('markCell', () => {
     node.append(input);
     markCell(cell, 'unseen', trans);
     expect(badges(node)).toHaveLength(1);
-    expect(badges(node)[0].parentElement).toBe(input);
+    expect(hostOf(badges(node)[0])).toBe(input);
     expect(badges(node)[0].dataset.state).toBe('unseen');
   });
 
@@ -81,11 +86,28 @@ describe('markCell', () => {
     node.append(fresh);
     markCell(cell, 'queued', trans);
     expect(badges(node)).toHaveLength(1);
-    expect(badges(node)[0].parentElement).toBe(fresh);
+    expect(hostOf(badges(node)[0])).toBe(fresh);
     // A badge taken out of its input by anything else comes back too.
     badges(node)[0].remove();
     markCell(cell, 'queued', trans);
     expect(badges(node)).toHaveLength(1);
-    expect(badges(node)[0].parentElement).toBe(fresh);
+    expect(hostOf(badges(node)[0])).toBe(fresh);
+  });
+
+  it("keeps one anchor after JupyterLab's own children and never touches them", () => {
+    const { cell, node, input } = renderedCell();
+    const collapser = document.createElement('div');
+    const area = document.createElement('div');
+    input.append(collapser, area);
+    for (const mark of ['queued', 'running', null, 'running', null] as const) {
+      markCell(cell, mark, trans);
+    }
+    const anchors = input.querySelectorAll('.jp-handoff-BadgeAnchor');
+    expect(anchors).toHaveLength(1);
+    // JupyterLab's layouts insert by child index: theirs come first.
+    expect([...input.children]).toEqual([collapser, area, anchors[0]]);
+    expect(input.className).toBe('jp-Cell-inputWrapper');
+    expect(input.getAttribute('style')).toBeNull();
+    expect(badges(node)).toHaveLength(0);
   });
 });

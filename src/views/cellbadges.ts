@@ -33,6 +33,7 @@ interface IApplied {
   detail: CellMarkDetail;
   /** Where the badge sits (the input wrapper, or the cell before it has one). */
   host: HTMLElement;
+  anchor: HTMLElement;
   badge: HTMLElement | null;
 }
 
@@ -69,11 +70,12 @@ export function markCell(
   // cell itself: keep one badge, in the right place.
   const host =
     node.querySelector<HTMLElement>(':scope > .jp-Cell-inputWrapper') ?? node;
+  const anchor = anchorIn(host);
   let badge: HTMLElement | null = null;
   for (const existing of node.querySelectorAll<HTMLElement>(
     '.jp-handoff-CellBadge'
   )) {
-    if (!badge && existing.parentElement === host) {
+    if (!badge && existing.parentElement === anchor) {
       badge = existing;
     } else {
       existing.remove();
@@ -81,16 +83,16 @@ export function markCell(
   }
   if (mark === null) {
     badge?.remove();
-    applied.set(node, { mark, detail, host, badge: null });
+    applied.set(node, { mark, detail, host, anchor, badge: null });
     return;
   }
   if (!badge) {
     badge = document.createElement('div');
     badge.className = 'jp-handoff-CellBadge jp-handoff-Badge';
     badge.setAttribute('role', 'img');
-    host.append(badge);
+    anchor.append(badge);
   }
-  applied.set(node, { mark, detail, host, badge });
+  applied.set(node, { mark, detail, host, anchor, badge });
   const foreign = detail === 'foreign' ? 'true' : undefined;
   const description =
     detail === 'foreign'
@@ -110,8 +112,26 @@ export function markCell(
 }
 
 /**
+ * The badge's anchor in its host, added once and kept: a zero-size element
+ * the badge is positioned from (see `base.css`). Appended, so the indexes
+ * of JupyterLab's own children, by which its layouts insert, are kept.
+ */
+function anchorIn(host: HTMLElement): HTMLElement {
+  let anchor = host.querySelector<HTMLElement>(
+    ':scope > .jp-handoff-BadgeAnchor'
+  );
+  if (!anchor) {
+    anchor = document.createElement('div');
+    anchor.className = 'jp-handoff-BadgeAnchor';
+    host.append(anchor);
+  }
+  return anchor;
+}
+
+/**
  * Whether the DOM still is as the last mark left it: the badge (if any) in
- * its host, and a cell marked before it was rendered still without input.
+ * its anchor in its host, and a cell marked before it was rendered still
+ * without input.
  */
 function inPlace(node: HTMLElement, last: IApplied): boolean {
   if (last.badge === null) {
@@ -126,5 +146,8 @@ function inPlace(node: HTMLElement, last: IApplied): boolean {
   } else if (last.host.parentElement !== node) {
     return false;
   }
-  return last.badge.parentElement === last.host;
+  return (
+    last.anchor.parentElement === last.host &&
+    last.badge.parentElement === last.anchor
+  );
 }
