@@ -632,7 +632,9 @@ async function runRound({ browser, server, executor, round, options, log }) {
     await checkPlugins(second.tab, executor);
     const secondProfiler = options.profile
       ? await cpuProfiler(second.tab, options.profile, profileName)
-      : noProfiler;
+      : options.trace
+        ? await timelineTracer(second.tab, options.trace, profileName)
+        : noProfiler;
     await secondProfiler.start();
     const reopened = await timed(second.tab, second.traffic, page.reopen, {
       path: nb('reopen'),

@@ -49,24 +49,27 @@ export const TARGETS = [
   { scenario: 'reopen', against: 'stock', limit: 1.5, reopen: true }
 ];
 
-function stats(values) {
+export function stats(values) {
   const sorted = values
     .filter(v => typeof v === 'number')
     .sort((a, b) => a - b);
   if (!sorted.length) {
     return null;
   }
-  const mid = Math.floor(sorted.length / 2);
-  const median =
-    sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
   return {
-    median_ms: round(median),
+    median_ms: round(middle(sorted)),
     min_ms: round(sorted[0]),
     max_ms: round(sorted[sorted.length - 1]),
     runs: sorted.length,
     // Every sample in the order taken, so runs can be pooled later.
     samples_ms: values.filter(v => typeof v === 'number').map(round)
   };
+}
+
+/** The median of values sorted in ascending order. */
+function middle(sorted) {
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 function median(values) {
@@ -174,14 +177,47 @@ export function summarize(machine, samples) {
   return { machine, scenarios };
 }
 
-function ratio(a, b) {
+/**
+ * Per-round ratios of handoff to another executor, for the scenarios with
+ * one sample per round (`samples_ms` in round order).
+ */
+function pairedRatios(scenario, other) {
+  const mine = scenario.handoff?.samples_ms ?? [];
+  const theirs = scenario[other]?.samples_ms ?? [];
+  if (mine.length < 2 || mine.length !== theirs.length) {
+    return null;
+  }
+  const ratios = mine.map((value, i) => value / theirs[i]);
+  const faster = ratios.filter(r => r < 1).length;
+  const fmt = r => r.toFixed(2);
+  const mid = middle([...ratios].sort((a, b) => a - b));
+  return [
+    `${fmt(mid)} (${fmt(Math.min(...ratios))}–${fmt(Math.max(...ratios))})`,
+    `${faster} of ${ratios.length}`
+  ];
+}
+
+function pairedRows(scenarios) {
+  const rows = [];
+  for (const name of ['run-all', 'flood', 'reopen']) {
+    const scenario = scenarios[name];
+    const vsNbmodel = scenario && pairedRatios(scenario, 'nbmodel-frontend');
+    const vsStock = scenario && pairedRatios(scenario, 'stock');
+    if (vsNbmodel && vsStock) {
+      rows.push([name, ...vsNbmodel, ...vsStock]);
+    }
+  }
+  return rows;
+}
+
+export function ratio(a, b) {
   if (!a?.median_ms || !b?.median_ms) {
     return null;
   }
   return Math.round((a.median_ms / b.median_ms) * 100) / 100;
 }
 
-function evaluate(target, scenarios) {
+export function evaluate(target, scenarios) {
   const handoff = scenarios[target.scenario].handoff;
   if (target.task) {
     const value = handoff.longest_task_ms;
@@ -466,6 +502,28 @@ export function formatMarkdown(results) {
   lines.push(
     mdTable(['scenario', 'target', 'value', 'verdict'], targetRows(results))
   );
+  const paired = pairedRows(s);
+  if (paired.length) {
+    lines.push('');
+    lines.push('## Paired by round');
+    lines.push('');
+    lines.push(
+      "The scenarios measured once per round, compared within each round (the three executors ran back to back, so a round's load weighs on all three): the median (min–max) of the per-round ratios, and in how many rounds handoff was faster."
+    );
+    lines.push('');
+    lines.push(
+      mdTable(
+        [
+          'scenario',
+          'h/nbmodel per round',
+          'rounds faster than nbmodel',
+          'h/stock per round',
+          'rounds faster than stock'
+        ],
+        paired
+      )
+    );
+  }
   lines.push('');
   lines.push('## Extra figures');
   lines.push('');
@@ -544,6 +602,11 @@ export function formatMarkdown(results) {
       `- ${m.cpu_count} × ${m.cpu_model}, ${m.memory_gb} GB, ${m.platform}`,
       `- load average at start ${m.load_average_start.join(' ')}, at end ${m.load_average_end.join(' ')} (other work on the machine adds noise)`,
       `- ${m.runs} round(s), ${m.duration_s} s in all`,
+      ...(m.pooled_from
+        ? [
+            `- pooled from ${m.pooled_from.length} runs of this build: ${m.pooled_from.map(p => `${p.runs} rounds on ${p.date.slice(0, 16)} (load ${p.load_average_start[0]} → ${p.load_average_end[0]})`).join(', ')}; figures without samples are the first run's`
+          ]
+        : []),
       `- JupyterLab ${v.jupyterlab}, jupyter-server ${v.jupyter_server}, jupyter-collaboration ${v.jupyter_collaboration} (jupyter-server-ydoc ${v.jupyter_server_ydoc}, jupyter-ydoc ${v.jupyter_ydoc}, pycrdt ${v.pycrdt}), jupyter-server-nbmodel ${v.jupyter_server_nbmodel}, ipykernel ${v.ipykernel}, jupyter-client ${v.jupyter_client}, tornado ${v.tornado}, Python ${v.python}`,
       `- jupyterlab-handoff ${v.jupyterlab_handoff}, Chromium ${v.chromium}, Node ${v.node}, Playwright ${v.playwright}`
     ].join('\n')

@@ -44,6 +44,29 @@ function executeInput(code: string, session: string) {
 }
 
 describe('ForeignAwareModel', () => {
+  it('hands out one object per unchanged entry, read after read', () => {
+    const base = new BaseModel();
+    const model = new ForeignAwareModel({
+      model: base,
+      tracker: new ForeignTracker({ now: () => 1000 }),
+      kernelOf: () => 'k1',
+      keys: () => ['a.ipynb']
+    });
+    const kept = entry('a.ipynb', 'c1', 'running');
+    base.items = [kept, entry('a.ipynb', 'c2', 'queued')];
+    const first = model.entries('a.ipynb');
+    expect(first).toEqual([
+      { ...base.items[0], foreign: false },
+      { ...base.items[1], foreign: false }
+    ]);
+    // The model replaced c2's entry (its state changed), kept c1's.
+    base.items = [kept, entry('a.ipynb', 'c2', 'running')];
+    const second = model.entries('a.ipynb');
+    expect(second[0]).toBe(first[0]);
+    expect(second[1]).not.toBe(first[1]);
+    expect(second[1]).toMatchObject({ state: 'running', foreign: false });
+  });
+
   it('applies the foreign run of each notebook kernel and signals its notebooks', () => {
     const base = new BaseModel();
     const tracker = new ForeignTracker({ now: () => 1000 });

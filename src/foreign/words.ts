@@ -42,6 +42,23 @@ export type WithForeign<T extends IEntryLike> = T & {
  * - a foreign cell the model does not list (the other client writes no
  *   state) is added, running, when `withCell` can build its entry.
  */
+/** Each entry as not run by another client: one object per entry. */
+const notForeignOf = new WeakMap<IEntryLike, unknown>();
+
+/**
+ * The entry flagged not foreign. The views read every entry in each frame
+ * of a Run All; the model's entries are immutable and kept while unchanged,
+ * so the flagged copy is made once.
+ */
+function notForeign<T extends IEntryLike>(entry: T): WithForeign<T> {
+  let flagged = notForeignOf.get(entry) as WithForeign<T> | undefined;
+  if (!flagged) {
+    flagged = { ...entry, foreign: false };
+    notForeignOf.set(entry, flagged);
+  }
+  return flagged;
+}
+
 export function applyForeign<T extends IEntryLike>(
   entries: readonly T[],
   states: Iterable<IForeignState>,
@@ -79,7 +96,7 @@ export function applyForeign<T extends IEntryLike>(
         foreign: false
       };
     }
-    return { ...entry, foreign: false };
+    return notForeign(entry);
   });
   if (withCell) {
     for (const run of foreign.values()) {

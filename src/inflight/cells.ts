@@ -60,6 +60,7 @@ export class CellsObserver {
    * record and state.
    */
   sync(nb: INotebookRecord, initial: boolean): void {
+    nb.cellsVersion++;
     const present = new Map<string, ISharedCodeCell>();
     for (const cell of nb.model.cells) {
       if (cell.cell_type === 'code' && !present.has(cell.getId())) {

@@ -26,8 +26,8 @@ export function deriveNotebooks(
     const next = nextEntries(nb, now, rec => derive(nb, rec), only);
     if (!sameEntries(nb.entries, next)) {
       changedKeys.push(nb.key);
+      nb.entries = next;
     }
-    nb.entries = next;
     addNeeds(nb, needs);
   }
   return { changedKeys, needs };
