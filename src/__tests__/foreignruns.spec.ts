@@ -111,7 +111,10 @@ describe('ForeignRuns', () => {
       model: base,
       kernelOf: key => (key === 'a.ipynb' ? 'k1' : null),
       keys: () => ['a.ipynb'],
-      sourceOf: (_, cellId) => SOURCES[cellId] ?? '',
+      cellsOf: () =>
+        new Map(
+          Object.entries(SOURCES).map(([id, source]) => [id, { source }])
+        ),
       cellsWithCode: (_, code) =>
         Object.keys(SOURCES).filter(id => SOURCES[id] === code),
       readState: async () => restState,
@@ -130,6 +133,36 @@ describe('ForeignRuns', () => {
     timers = timers.filter(t => t.at > now);
     due.forEach(t => t.run());
   }
+
+  it("reads each notebook's cells once per change, however many entries", () => {
+    const model = new BaseModel();
+    let reads = 0;
+    const counted = new ForeignRuns({
+      model,
+      kernelOf: () => 'k1',
+      keys: () => ['a.ipynb'],
+      cellsOf: () => {
+        reads++;
+        return new Map(
+          Object.entries(SOURCES).map(([id, source]) => [id, { source }])
+        );
+      },
+      cellsWithCode: () => [],
+      readState: async () => 'idle',
+      now: () => now,
+      setTimeout: () => undefined,
+      clearTimeout: () => undefined
+    });
+    model.set([entry('c0', 'running'), entry('c1', 'queued')]);
+    expect(reads).toBe(1);
+    model.set([
+      entry('c0', 'running'),
+      entry('c1', 'queued'),
+      entry('c2', 'queued')
+    ]);
+    expect(reads).toBe(2);
+    counted.dispose();
+  });
 
   it('shows a jpterm-like run (no document state) on its cell, and our cell queued behind it until the kernel starts it', () => {
     const kernel = new FakeKernel('k1', 'tab');

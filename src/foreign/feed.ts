@@ -30,8 +30,8 @@ export interface IForeignFeedOptions {
   kernelOf: (key: string) => string | null;
   /** The open notebooks' keys. */
   keys: () => string[];
-  /** A cell's source now ('' when it is gone). */
-  sourceOf: (key: string, cellId: string) => string;
+  /** A notebook's cells by id (the first of each id), to read sources. */
+  cellsOf: (key: string) => ReadonlyMap<string, { readonly source: string }>;
   /** The ids of a notebook's code cells whose source is exactly `code`. */
   cellsWithCode: (key: string, code: string) => string[];
   /** Timers (tests pass fake ones). */
@@ -105,8 +105,19 @@ export class ForeignFeed implements IDisposable {
     if (this._isDisposed) {
       return;
     }
-    const { model, tracker, keys, kernelOf, sourceOf, cellsWithCode } =
+    const { model, tracker, keys, kernelOf, cellsOf, cellsWithCode } =
       this._options;
+    // One walk of each notebook's cells, not one per entry (a Run All
+    // changes entries in every frame).
+    const byKey = new Map<string, ReadonlyMap<string, { source: string }>>();
+    const sourceOf = (key: string, cellId: string): string => {
+      let cells = byKey.get(key);
+      if (!cells) {
+        cells = cellsOf(key);
+        byKey.set(key, cells);
+      }
+      return cells.get(cellId)?.source ?? '';
+    };
     const notebooks = keys().filter(key => kernelOf(key) === kernelId);
     const entries: IBaseEntry[] = [];
     for (const key of notebooks) {

@@ -31,6 +31,30 @@ export interface ICellsHost {
   changed(nb: INotebookRecord, cells: ReadonlySet<string> | null): void;
 }
 
+/**
+ * Keep the records in the document's order (after a move), so the model
+ * lists entries in that order without reading the document.
+ */
+function inOrder(
+  records: Map<string, ICellRecord>,
+  present: Map<string, ISharedCodeCell>
+): void {
+  const ids = [...records.keys()];
+  let i = 0;
+  let same = true;
+  for (const id of present.keys()) {
+    same = same && ids[i++] === id;
+  }
+  if (same) {
+    return;
+  }
+  const ordered = [...present.keys()].map(id => records.get(id)!);
+  records.clear();
+  for (const rec of ordered) {
+    records.set(rec.id, rec);
+  }
+}
+
 export class CellsObserver {
   constructor(private readonly _host: ICellsHost) {}
 
@@ -60,7 +84,6 @@ export class CellsObserver {
    * record and state.
    */
   sync(nb: INotebookRecord, initial: boolean): void {
-    nb.cellsVersion++;
     const present = new Map<string, ISharedCodeCell>();
     for (const cell of nb.model.cells) {
       if (cell.cell_type === 'code' && !present.has(cell.getId())) {
@@ -117,6 +140,7 @@ export class CellsObserver {
         this.connect(nb, rec);
       }
     }
+    inOrder(nb.cells, present);
   }
 
   connect(nb: INotebookRecord, rec: ICellRecord): void {

@@ -42,8 +42,6 @@ export class NotebookRecords {
       cells: new Map(),
       own: new Map(),
       entries: new Map(),
-      cellsVersion: 0,
-      ordered: null,
       refs: 1,
       onChanged: null
     };

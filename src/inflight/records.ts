@@ -70,14 +70,6 @@ export interface INotebookRecord {
   cells: Map<string, ICellRecord>;
   own: Map<string, IOwnSubmission>;
   entries: Map<string, IInFlightEntry>;
-  /** Bumped whenever the list of cells changes (added, moved, deleted). */
-  cellsVersion: number;
-  /** The entries in document order, as of `entries` and `cellsVersion`. */
-  ordered: {
-    entries: Map<string, IInFlightEntry>;
-    cellsVersion: number;
-    list: IInFlightEntry[];
-  } | null;
   refs: number;
   onChanged: ((model: ISharedNotebook, change: NotebookChange) => void) | null;
 }
@@ -139,25 +131,14 @@ export function orderedEntries(
 ): IInFlightEntry[] {
   const result: IInFlightEntry[] = [];
   for (const nb of notebooks) {
-    // Read by the views in every frame of a Run All: walk the document's
-    // cells only when the entries or the cells changed.
-    const cached = nb.ordered;
-    if (
-      cached?.entries === nb.entries &&
-      cached.cellsVersion === nb.cellsVersion
-    ) {
-      result.push(...cached.list);
-      continue;
-    }
-    const list: IInFlightEntry[] = [];
-    for (const cell of nb.model.cells) {
-      const entry = nb.entries.get(cell.getId());
+    // The records are in document order (`CellsObserver.sync`): the views
+    // read this in every frame of a Run All, without reading the document.
+    for (const id of nb.cells.keys()) {
+      const entry = nb.entries.get(id);
       if (entry) {
-        list.push(entry);
+        result.push(entry);
       }
     }
-    nb.ordered = { entries: nb.entries, cellsVersion: nb.cellsVersion, list };
-    result.push(...list);
   }
   return result;
 }

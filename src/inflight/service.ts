@@ -94,10 +94,15 @@ export class InFlightService implements IInFlightExecutions {
       kernelOf: key =>
         this.panelOf(key)?.sessionContext.session?.kernel?.id ?? null,
       keys: () => [...new Set(this._keys.values())],
-      sourceOf: (key, cellId) =>
-        this.panelOf(key)?.model?.sharedModel.cells.find(
-          cell => cell.getId() === cellId
-        )?.source ?? '',
+      cellsOf: key => {
+        const cells = new Map<string, { source: string }>();
+        for (const cell of this.panelOf(key)?.model?.sharedModel.cells ?? []) {
+          if (!cells.has(cell.getId())) {
+            cells.set(cell.getId(), cell);
+          }
+        }
+        return cells;
+      },
       cellsWithCode: (key, code) =>
         (this.panelOf(key)?.model?.sharedModel.cells ?? [])
           .filter(cell => cell.cell_type === 'code' && cell.source === code)
