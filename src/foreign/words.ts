@@ -31,17 +31,6 @@ export type WithForeign<T extends IEntryLike> = T & {
   readonly foreign: boolean;
 };
 
-/**
- * Apply the foreign runs of every kernel to the model's entries:
- *
- * - a server cell waiting behind a foreign run is `queued` (since the
- *   foreign run started, or since it was first seen, whichever is later);
- * - the foreign run's cell, if the model lists it (another frontend marked it
- *   running), is flagged `foreign` and `running`: the model, with no
- *   server mark to go by, may show it queued or stale;
- * - a foreign cell the model does not list (the other client writes no
- *   state) is added, running, when `withCell` can build its entry.
- */
 /** Each entry as not run by another client: one object per entry. */
 const notForeignOf = new WeakMap<IEntryLike, unknown>();
 
@@ -59,6 +48,17 @@ function notForeign<T extends IEntryLike>(entry: T): WithForeign<T> {
   return flagged;
 }
 
+/**
+ * Apply the foreign runs of every kernel to the model's entries:
+ *
+ * - a server cell waiting behind a foreign run is `queued` (since the
+ *   foreign run started, or since it was first seen, whichever is later);
+ * - the foreign run's cell, if the model lists it (another frontend marked it
+ *   running), is flagged `foreign` and `running`: the model, with no
+ *   server mark to go by, may show it queued or stale;
+ * - a foreign cell the model does not list (the other client writes no
+ *   state) is added, running, when `withCell` can build its entry.
+ */
 export function applyForeign<T extends IEntryLike>(
   entries: readonly T[],
   states: Iterable<IForeignState>,
