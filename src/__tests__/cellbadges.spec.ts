@@ -110,4 +110,10 @@ describe('markCell', () => {
     expect(input.getAttribute('style')).toBeNull();
     expect(badges(node)).toHaveLength(0);
   });
+
+  it('adds nothing to a cell that was never marked', () => {
+    const { cell, input } = renderedCell();
+    markCell(cell, null, trans);
+    expect(input.children).toHaveLength(0);
+  });
 });

@@ -33,7 +33,8 @@ interface IApplied {
   detail: CellMarkDetail;
   /** Where the badge sits (the input wrapper, or the cell before it has one). */
   host: HTMLElement;
-  anchor: HTMLElement;
+  /** The badge's anchor (none until the cell was first marked). */
+  anchor: HTMLElement | null;
   badge: HTMLElement | null;
 }
 
@@ -70,19 +71,20 @@ export function markCell(
   // cell itself: keep one badge, in the right place.
   const host =
     node.querySelector<HTMLElement>(':scope > .jp-Cell-inputWrapper') ?? node;
-  const anchor = anchorIn(host);
+  // Only a marked cell gets an anchor: most cells never are.
+  const anchor = mark === null ? null : anchorIn(host);
   let badge: HTMLElement | null = null;
   for (const existing of node.querySelectorAll<HTMLElement>(
     '.jp-handoff-CellBadge'
   )) {
-    if (!badge && existing.parentElement === anchor) {
+    if (!badge && anchor && existing.parentElement === anchor) {
       badge = existing;
     } else {
       existing.remove();
     }
   }
-  if (mark === null) {
-    badge?.remove();
+  if (mark === null || anchor === null) {
+    // No mark: every badge went in the loop above.
     applied.set(node, { mark, detail, host, anchor, badge: null });
     return;
   }
@@ -147,7 +149,7 @@ function inPlace(node: HTMLElement, last: IApplied): boolean {
     return false;
   }
   return (
-    last.anchor.parentElement === last.host &&
+    last.anchor?.parentElement === last.host &&
     last.badge.parentElement === last.anchor
   );
 }
