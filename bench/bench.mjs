@@ -151,6 +151,14 @@ function parseArgs(argv) {
   options.jupyverseScenarios = SCENARIOS.filter(s =>
     options.jupyverseScenarios.includes(s)
   );
+  // Diagnostics: fewer jupyter-server scenarios per round (all by default).
+  const scenarios = (process.env.BENCH_SCENARIOS ?? SCENARIOS.join(',')).split(
+    ','
+  );
+  options.scenarios = SCENARIOS.filter(s => scenarios.includes(s));
+  if (!options.scenarios.length) {
+    throw new Error(`BENCH_SCENARIOS names no scenario of ${SCENARIOS}`);
+  }
   options.jupyverseTimeout =
     env('BENCH_JUPYVERSE_TIMEOUT', full ? 60 : 30) * 1000;
   for (const name of options.servers) {
@@ -507,165 +515,175 @@ async function runRound({ browser, server, executor, round, options, log }) {
       tab.evaluate(page.openNotebook, { path: p, timeout: CELL_TIMEOUT });
     let cellRuns = 0;
 
-    // latency: a warm-up cell (reported apart), then each cell on its own.
-    await open(nb('latency'));
-    const warm = await timed(tab, traffic, page.runOneCell, {
-      index: 0,
-      timeout: CELL_TIMEOUT
-    });
-    checkSettled('latency warm-up', warm);
-    cellRuns++;
-    record('latency-first', warm.ms);
-    await profiler.start();
-    for (let i = 1; i <= sizes.latencyCells; i++) {
-      const result = await timed(tab, traffic, page.runOneCell, {
-        index: i,
+    if (options.scenarios.includes('latency')) {
+      // latency: a warm-up cell (reported apart), then each cell on its own.
+      await open(nb('latency'));
+      const warm = await timed(tab, traffic, page.runOneCell, {
+        index: 0,
         timeout: CELL_TIMEOUT
       });
-      checkSettled(`latency cell ${i}`, result);
+      checkSettled('latency warm-up', warm);
       cellRuns++;
-      record('latency', result.ms);
-      recordPost('latency', result, traffic);
-      record('latency-resolved', result.resolvedMs);
-      record('latency-yjs-frames', result.traffic.yjsFrames);
-      record('latency-yjs-frames-sent', result.traffic.yjsFramesSent);
-      await sleep(50);
+      record('latency-first', warm.ms);
+      await profiler.start();
+      for (let i = 1; i <= sizes.latencyCells; i++) {
+        const result = await timed(tab, traffic, page.runOneCell, {
+          index: i,
+          timeout: CELL_TIMEOUT
+        });
+        checkSettled(`latency cell ${i}`, result);
+        cellRuns++;
+        record('latency', result.ms);
+        recordPost('latency', result, traffic);
+        record('latency-resolved', result.resolvedMs);
+        record('latency-yjs-frames', result.traffic.yjsFrames);
+        record('latency-yjs-frames-sent', result.traffic.yjsFramesSent);
+        await sleep(50);
+      }
+      await profiler.stop('latency');
+      await tab.evaluate(page.closeCurrent);
+      log(`latency done`);
     }
-    await profiler.stop('latency');
-    await tab.evaluate(page.closeCurrent);
-    log(`latency done`);
 
-    // run-all
-    await open(nb('run-all'));
-    await profiler.start();
-    const all = await timed(tab, traffic, page.runAll, {
-      timeout: CELL_TIMEOUT * 5
-    });
-    await profiler.stop('run-all');
-    checkSettled('run-all', all);
-    if (all.counted !== sizes.runAllCells) {
-      throw new Error(
-        `run-all: ${all.counted}/${sizes.runAllCells} cells have a count`
-      );
-    }
-    cellRuns += sizes.runAllCells;
-    record('run-all', all.ms);
-    recordRunAllTimeline(all, traffic, record);
-    record('run-all-yjs-frames', all.traffic.yjsFrames);
-    await tab.evaluate(page.closeCurrent);
-    log(`run-all done`);
-
-    // first-output
-    await open(nb('first-output'));
-    for (let i = 0; i < sizes.firstOutputCells; i++) {
-      const result = await timed(tab, traffic, page.firstOutput, {
-        index: i,
-        marker: `first-line-${i}`,
-        timeout: CELL_TIMEOUT
+    if (options.scenarios.includes('run-all')) {
+      // run-all
+      await open(nb('run-all'));
+      await profiler.start();
+      const all = await timed(tab, traffic, page.runAll, {
+        timeout: CELL_TIMEOUT * 5
       });
-      checkSettled('first-output', result);
-      cellRuns++;
-      record('first-output', result.ms);
-      recordPost('first-output', result, traffic);
+      await profiler.stop('run-all');
+      checkSettled('run-all', all);
+      if (all.counted !== sizes.runAllCells) {
+        throw new Error(
+          `run-all: ${all.counted}/${sizes.runAllCells} cells have a count`
+        );
+      }
+      cellRuns += sizes.runAllCells;
+      record('run-all', all.ms);
+      recordRunAllTimeline(all, traffic, record);
+      record('run-all-yjs-frames', all.traffic.yjsFrames);
+      await tab.evaluate(page.closeCurrent);
+      log(`run-all done`);
     }
-    await tab.evaluate(page.closeCurrent);
-    log(`first-output done`);
 
-    // flood
-    await open(nb('flood'));
-    await profiler.start();
-    const flood = await timed(tab, traffic, page.flood, {
-      lines: sizes.floodLines,
-      timeout: CELL_TIMEOUT * 3,
-      tail: 500
-    });
-    await profiler.stop('flood');
-    checkSettled('flood', flood);
-    if (!flood.exact) {
-      throw new Error(
-        `flood: the output shows ${flood.linesSeen} lines, not exactly lines 0..${sizes.floodLines - 1}`
-      );
+    if (options.scenarios.includes('first-output')) {
+      // first-output
+      await open(nb('first-output'));
+      for (let i = 0; i < sizes.firstOutputCells; i++) {
+        const result = await timed(tab, traffic, page.firstOutput, {
+          index: i,
+          marker: `first-line-${i}`,
+          timeout: CELL_TIMEOUT
+        });
+        checkSettled('first-output', result);
+        cellRuns++;
+        record('first-output', result.ms);
+        recordPost('first-output', result, traffic);
+      }
+      await tab.evaluate(page.closeCurrent);
+      log(`first-output done`);
     }
-    cellRuns++;
-    record('flood', flood.ms);
-    record('flood-longest-task', flood.longestTask);
-    record('flood-blocking', flood.blocking);
-    record('flood-yjs-frames', flood.traffic.yjsFrames);
-    record('flood-yjs-bytes', flood.traffic.yjsBytes);
-    await tab.evaluate(page.closeCurrent);
-    log(`flood done`);
+
+    if (options.scenarios.includes('flood')) {
+      // flood
+      await open(nb('flood'));
+      await profiler.start();
+      const flood = await timed(tab, traffic, page.flood, {
+        lines: sizes.floodLines,
+        timeout: CELL_TIMEOUT * 3,
+        tail: 500
+      });
+      await profiler.stop('flood');
+      checkSettled('flood', flood);
+      if (!flood.exact) {
+        throw new Error(
+          `flood: the output shows ${flood.linesSeen} lines, not exactly lines 0..${sizes.floodLines - 1}`
+        );
+      }
+      cellRuns++;
+      record('flood', flood.ms);
+      record('flood-longest-task', flood.longestTask);
+      record('flood-blocking', flood.blocking);
+      record('flood-yjs-frames', flood.traffic.yjsFrames);
+      record('flood-yjs-bytes', flood.traffic.yjsBytes);
+      await tab.evaluate(page.closeCurrent);
+      log(`flood done`);
+    }
 
     checkTraffic(executor, traffic, cellRuns);
 
-    // reopen: the server runs the notebook (POSTed from here, not by any
-    // executor) while a first tab holds the shared document open; then that
-    // tab closes and a new one opens the notebook.
-    const opened = await open(nb('reopen'));
-    for (let i = 0; i < sizes.reopenCells; i++) {
-      await server.json(
-        'POST',
-        `api/kernels/${opened.kernelId}/execute`,
+    if (options.scenarios.includes('reopen')) {
+      // reopen: the server runs the notebook (POSTed from here, not by any
+      // executor) while a first tab holds the shared document open; then that
+      // tab closes and a new one opens the notebook.
+      const opened = await open(nb('reopen'));
+      for (let i = 0; i < sizes.reopenCells; i++) {
+        await server.json(
+          'POST',
+          `api/kernels/${opened.kernelId}/execute`,
+          {
+            code: reopenSources[i],
+            metadata: {
+              cell_id: `cell-${i}`,
+              document_id: opened.documentId,
+              document_path: nb('reopen')
+            }
+          },
+          [202]
+        );
+      }
+      await waitForServerState(server, opened.kernelId, sizes.reopenPending);
+      await tab.waitForFunction(
+        args => window.__benchReopenState(args).ready,
         {
-          code: reopenSources[i],
-          metadata: {
-            cell_id: `cell-${i}`,
-            document_id: opened.documentId,
-            document_path: nb('reopen')
-          }
+          cells: sizes.reopenCells,
+          done,
+          pending: sizes.reopenPending
         },
-        [202]
+        { timeout: CELL_TIMEOUT, polling: 100 }
       );
-    }
-    await waitForServerState(server, opened.kernelId, sizes.reopenPending);
-    await tab.waitForFunction(
-      args => window.__benchReopenState(args).ready,
-      {
+      await tab.close();
+
+      const second = await openLab(context, server, executor);
+      await checkPlugins(second.tab, executor);
+      const secondProfiler = options.profile
+        ? await cpuProfiler(second.tab, options.profile, profileName)
+        : options.trace
+          ? await timelineTracer(second.tab, options.trace, profileName)
+          : noProfiler;
+      await secondProfiler.start();
+      const reopened = await timed(second.tab, second.traffic, page.reopen, {
+        path: nb('reopen'),
         cells: sizes.reopenCells,
         done,
-        pending: sizes.reopenPending
-      },
-      { timeout: CELL_TIMEOUT, polling: 100 }
-    );
-    await tab.close();
-
-    const second = await openLab(context, server, executor);
-    await checkPlugins(second.tab, executor);
-    const secondProfiler = options.profile
-      ? await cpuProfiler(second.tab, options.profile, profileName)
-      : options.trace
-        ? await timelineTracer(second.tab, options.trace, profileName)
-        : noProfiler;
-    await secondProfiler.start();
-    const reopened = await timed(second.tab, second.traffic, page.reopen, {
-      path: nb('reopen'),
-      cells: sizes.reopenCells,
-      done,
-      pending: sizes.reopenPending,
-      timeout: CELL_TIMEOUT,
-      indicator: executor === 'handoff',
-      indicatorTimeout: CELL_TIMEOUT
-    });
-    await secondProfiler.stop('reopen');
-    // Still the same server state, or the figure is not what it claims.
-    await waitForServerState(server, opened.kernelId, sizes.reopenPending, 0);
-    if (second.traffic.executePosts || second.traffic.wsExecuteRequests) {
-      throw new Error('reopen: the reopening tab ran cells');
+        pending: sizes.reopenPending,
+        timeout: CELL_TIMEOUT,
+        indicator: executor === 'handoff',
+        indicatorTimeout: CELL_TIMEOUT
+      });
+      await secondProfiler.stop('reopen');
+      // Still the same server state, or the figure is not what it claims.
+      await waitForServerState(server, opened.kernelId, sizes.reopenPending, 0);
+      if (second.traffic.executePosts || second.traffic.wsExecuteRequests) {
+        throw new Error('reopen: the reopening tab ran cells');
+      }
+      record('reopen-outputs', reopened.outputsMs);
+      if (executor === 'handoff') {
+        record('reopen-indicator', reopened.indicatorMs);
+        record('reopen-indicator-seen', reopened.indicatorSeen);
+        record('reopen-indicator-present', reopened.indicatorPresent);
+        record(
+          'reopen',
+          reopened.indicatorMs === null
+            ? reopened.outputsMs
+            : Math.max(reopened.outputsMs, reopened.indicatorMs)
+        );
+      } else {
+        record('reopen', reopened.outputsMs);
+      }
+      log(`reopen done`);
     }
-    record('reopen-outputs', reopened.outputsMs);
-    if (executor === 'handoff') {
-      record('reopen-indicator', reopened.indicatorMs);
-      record('reopen-indicator-seen', reopened.indicatorSeen);
-      record('reopen-indicator-present', reopened.indicatorPresent);
-      record(
-        'reopen',
-        reopened.indicatorMs === null
-          ? reopened.outputsMs
-          : Math.max(reopened.outputsMs, reopened.indicatorMs)
-      );
-    } else {
-      record('reopen', reopened.outputsMs);
-    }
-    log(`reopen done`);
     return {
       samples,
       check: {
@@ -876,6 +894,24 @@ async function main() {
     }
     machine.load_average_end = os.loadavg().map(x => Math.round(x * 100) / 100);
     machine.duration_s = Math.round((Date.now() - started) / 1000);
+    if (server && options.scenarios.length < SCENARIOS.length) {
+      // A diagnostic run of some scenarios: its samples, no report.
+      fs.mkdirSync(path.dirname(options.out), { recursive: true });
+      fs.writeFileSync(
+        options.out,
+        JSON.stringify({ machine, scenarios: options.scenarios, samples }) +
+          '\n'
+      );
+      for (const scenario of options.scenarios) {
+        const line = EXECUTORS.map(executor => {
+          const values = samples[executor][scenario] ?? [];
+          return `${executor} ${medianOf(values)} (${values.length})`;
+        });
+        console.log(`${scenario}: ${line.join(', ')}`);
+      }
+      say(`wrote ${path.relative(process.cwd(), options.out)} (no report)`);
+      return;
+    }
     const results = server
       ? summarize(
           { ...machine, executor_checks: summarizeChecks(checks) },
