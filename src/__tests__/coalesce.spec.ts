@@ -1,7 +1,8 @@
 /**
  * Render coalescing with JupyterLab's real OutputArea, fed through a synced
  * pair of YNotebooks by a writer that writes as nbmodel does: a burst of
- * updates in one frame renders once, the text shown is the final text, and
+ * updates renders once (at once when the output was quiet, else at the next
+ * frame), the text shown is the final text, and
  * structural changes in between never leave a stale or broken output.
  */
 import { OutputArea } from '@jupyterlab/outputarea';
@@ -100,9 +101,47 @@ describe('OutputRenderCoalescer', () => {
     expect(coalescer.renders).toBe(0);
     expect(env.frames.pending).toBe(1);
 
-    await env.frames.frame();
+    // The output was quiet: the burst renders at the end of its task,
+    // without waiting for a frame.
+    await Promise.resolve();
     expect(coalescer.renders).toBe(1);
     expect(env.shown()).toEqual(['progress 199']);
+    await env.frames.frame();
+    await env.frames.frame();
+    expect(coalescer.renders).toBe(1);
+  });
+
+  it('renders a quiet output at once, holds what follows in that frame for the next, and is quiet again after a frame with nothing', async () => {
+    env = setup();
+    const coalescer = env.coalescer;
+    const task = () => new Promise(resolve => setTimeout(resolve, 0));
+    env.writer.stream('stdout', 'a');
+    env.writer.stream('stdout', 'b');
+    await task();
+    expect(coalescer.renders).toBe(1);
+    expect(env.shown()).toEqual(['ab']);
+
+    // Later tasks of the same frame: held for the frame after it.
+    env.writer.stream('stdout', 'c');
+    await task();
+    env.writer.stream('stdout', 'd');
+    await task();
+    expect(coalescer.renders).toBe(1);
+    await env.frames.frame();
+    expect(coalescer.renders).toBe(1);
+    expect(env.shown()).toEqual(['ab']);
+    await env.frames.frame();
+    expect(coalescer.renders).toBe(2);
+    expect(env.shown()).toEqual(['abcd']);
+
+    // A frame with nothing to render ends the busy spell: no frame is
+    // asked for, and the next change renders at once again.
+    await env.frames.frame();
+    expect(env.frames.pending).toBe(0);
+    env.writer.stream('stdout', 'e');
+    await task();
+    expect(coalescer.renders).toBe(3);
+    expect(env.shown()).toEqual(['abcde']);
   });
 
   it('without it, the same burst renders the whole text 398 times', async () => {

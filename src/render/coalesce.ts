@@ -6,7 +6,9 @@
  * shared-document update, and JupyterLab's `OutputArea` re-renders the whole
  * stream text on each one. A `\r` progress bar at 200 updates a second
  * arrives in bursts of dozens per frame; only the last of each burst can be
- * seen, so the others are skipped here.
+ * seen, so the others are skipped here. An output that was quiet renders at
+ * the end of the task that changed it, as without coalescing (most outputs
+ * change a few times a second: waiting for a frame would only delay them).
  */
 import type { OutputArea } from '@jupyterlab/outputarea';
 import type { IOutputModel } from '@jupyterlab/rendermime';
@@ -49,9 +51,12 @@ interface IRenderInPlace {
 }
 
 /**
- * Defers in-place re-renders of one output area to the next frame, once per
- * output model. Structural changes (an output added, removed, cleared) still
- * happen at once, so the area never shows an output the model no longer has.
+ * At most one in-place re-render per frame for one output area, once per
+ * output model. After a quiet frame, the changes of one task render at its
+ * end; changes in later tasks of that frame wait for the next frame, and so
+ * on while they keep coming. Structural changes (an output added, removed,
+ * cleared) still happen at once, so the area never shows an output the
+ * model no longer has.
  */
 export class OutputRenderCoalescer implements IDisposable {
   constructor(
@@ -103,6 +108,10 @@ export class OutputRenderCoalescer implements IDisposable {
   flush(): void {
     this._cancel?.();
     this._cancel = null;
+    this._renderPending();
+  }
+
+  private _renderPending(): void {
     const pending = [...this._pending];
     this._pending.clear();
     if (!this._render || this._area.isDisposed) {
@@ -121,13 +130,36 @@ export class OutputRenderCoalescer implements IDisposable {
   private _defer(index: number, model: IOutputModel): void {
     this._requests++;
     this._pending.set(model, index);
-    if (!this._cancel) {
-      this._cancel = this._schedule(() => {
-        this._cancel = null;
-        this.flush();
-      });
+    if (this._cancel) {
+      // Rendered in this frame or waiting for the next.
+      return;
     }
+    // Quiet until now: render once this task's changes are all in (a `\r`
+    // rewrite is a delete then an insert), and hold later ones a frame.
+    this._holdFrames = 1;
+    this._cancel = this._schedule(this._onFrame);
+    queueMicrotask(() => {
+      if (!this._isDisposed) {
+        this._renderPending();
+      }
+    });
   }
+
+  /**
+   * A frame: render what waits, unless this frame rendered already. While
+   * changes keep coming, one frame stays scheduled; a frame with nothing to
+   * render ends the busy spell.
+   */
+  private _onFrame = (): void => {
+    this._cancel = null;
+    if (this._holdFrames > 0) {
+      this._holdFrames--;
+      this._cancel = this._schedule(this._onFrame);
+    } else if (this._pending.size > 0) {
+      this._renderPending();
+      this._cancel = this._schedule(this._onFrame);
+    }
+  };
 
   /** Where the output is now: earlier outputs may have been removed since. */
   private _indexOf(model: IOutputModel, hint: number): number {
@@ -146,6 +178,8 @@ export class OutputRenderCoalescer implements IDisposable {
   private readonly _render: IRenderInPlace['_setOutput'] | null;
   private readonly _pending = new Map<IOutputModel, number>();
   private _cancel: (() => void) | null = null;
+  /** Frames to let pass before rendering: one after a render at once. */
+  private _holdFrames = 0;
   private _isDisposed = false;
   private _renders = 0;
   private _requests = 0;
