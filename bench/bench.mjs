@@ -754,6 +754,11 @@ function recordRunAllTimeline(all, traffic, record) {
       'run-all-last-post-sent',
       posts[posts.length - 1].sent - all.t0Epoch
     );
+    // How long the server took to accept a cell (202), median.
+    record(
+      'run-all-post-answer',
+      medianOf(posts.map(p => p.answered - p.sent))
+    );
   }
   const kernel = all.kernel;
   if (!kernel.every(k => k.started && k.replied)) {
