@@ -904,8 +904,13 @@ async function main() {
       fs.mkdirSync(path.dirname(options.out), { recursive: true });
       fs.writeFileSync(
         options.out,
-        JSON.stringify({ machine, scenarios: options.scenarios, samples }) +
-          '\n'
+        JSON.stringify({
+          machine,
+          scenarios: options.scenarios,
+          samples,
+          // The jupyverse columns' samples, when they ran too.
+          jupyverse: jupyverse ? jvSamples : undefined
+        }) + '\n'
       );
       for (const scenario of options.scenarios) {
         const line = EXECUTORS.map(executor => {

@@ -136,7 +136,7 @@ export class OutputRenderCoalescer implements IDisposable {
     }
     // Quiet until now: render once this task's changes are all in (a `\r`
     // rewrite is a delete then an insert), and hold later ones a frame.
-    this._holdFrames = 1;
+    this._renderedInFrame = true;
     this._cancel = this._schedule(this._onFrame);
     queueMicrotask(() => {
       if (!this._isDisposed) {
@@ -152,8 +152,8 @@ export class OutputRenderCoalescer implements IDisposable {
    */
   private _onFrame = (): void => {
     this._cancel = null;
-    if (this._holdFrames > 0) {
-      this._holdFrames--;
+    if (this._renderedInFrame) {
+      this._renderedInFrame = false;
       this._cancel = this._schedule(this._onFrame);
     } else if (this._pending.size > 0) {
       this._renderPending();
@@ -178,8 +178,8 @@ export class OutputRenderCoalescer implements IDisposable {
   private readonly _render: IRenderInPlace['_setOutput'] | null;
   private readonly _pending = new Map<IOutputModel, number>();
   private _cancel: (() => void) | null = null;
-  /** Frames to let pass before rendering: one after a render at once. */
-  private _holdFrames = 0;
+  /** Rendered at once in the current frame: the next render waits a frame. */
+  private _renderedInFrame = false;
   private _isDisposed = false;
   private _renders = 0;
   private _requests = 0;
