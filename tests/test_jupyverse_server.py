@@ -137,8 +137,13 @@ def wait_done(session, kernel, ids, timeout=60) -> list[dict]:
 def saved(server, name: str, wait_for=None, timeout=15) -> dict:
     deadline = time.time() + timeout
     while True:
-        nb = json.loads((server["root"] / name).read_text())
-        if wait_for is None or wait_for(nb):
+        try:
+            nb = json.loads((server["root"] / name).read_text())
+        except json.JSONDecodeError:
+            # jupyverse rewrites the file in place: read mid-write, it is
+            # empty or cut short. Read it again once the write is done.
+            nb = None
+        if nb is not None and (wait_for is None or wait_for(nb)):
             return nb
         assert time.time() < deadline, nb
         time.sleep(0.2)
