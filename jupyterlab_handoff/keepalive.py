@@ -123,13 +123,12 @@ def _room_id(websocket_server: Any, room: Any) -> str | None:
 
 def load(serverapp: Any) -> None:
     """Track nbmodel's executions; hold rooms, save them and report activity for them."""
-    from . import saving, shutdown
+    from . import savedhash, saving, shutdown
 
     # Independent of the rest: a stop with tabs connected must not hang,
     # whichever execution server runs (see shutdown.py).
     shutdown.install()
     try:
-        from jupyter_server_nbmodel.event_logger import event_logger
         from jupyter_server_ydoc.app import YDocExtension
     except ImportError:
         return
@@ -143,6 +142,12 @@ def load(serverapp: Any) -> None:
     )
     if ydoc is None or getattr(ydoc, "ywebsocket_server", None) is None:
         serverapp.log.warning("jupyterlab_handoff: no collaboration rooms, no keepalive")
+        return
+    # Whoever runs cells: a write must not leave tabs a stale hash (savedhash.py).
+    savedhash.install(ydoc.ywebsocket_server, serverapp.log)
+    try:
+        from jupyter_server_nbmodel.event_logger import event_logger
+    except ImportError:
         return
     tracker = RunTracker()
     event_logger.add_listener(schema_id=NBMODEL_SCHEMA, listener=tracker.on_event)
