@@ -417,7 +417,8 @@ function checkPlugins(tab, executor) {
 /**
  * Assert what went over the wire matches the executor: the kernel websocket
  * for stock, POST /execute (and GET /requests polling for nbmodel's
- * frontend) otherwise, one per cell run.
+ * frontend) otherwise, one cell per POST (several per POST to our server
+ * part's route, for a Run All).
  */
 function checkTraffic(executor, traffic, cellRuns) {
   const problems = [];
@@ -427,12 +428,18 @@ function checkTraffic(executor, traffic, cellRuns) {
       traffic.wsExecuteRequests === cellRuns,
       `${traffic.wsExecuteRequests} websocket execute_requests for ${cellRuns} cell runs`
     );
-    expect(traffic.executePosts === 0, `${traffic.executePosts} POST /execute`);
+    expect(
+      traffic.executePosts + traffic.handoffPosts === 0,
+      `${traffic.executePosts + traffic.handoffPosts} POST /execute`
+    );
     expect(traffic.requestPolls === 0, `${traffic.requestPolls} GET /requests`);
   } else {
+    // Cells go one per POST to nbmodel's route, or several per POST to our
+    // server part's (a Run All).
+    const cellsPosted = traffic.executePosts + traffic.handoffCells;
     expect(
-      traffic.executePosts === cellRuns,
-      `${traffic.executePosts} POST /execute for ${cellRuns} cell runs`
+      cellsPosted === cellRuns,
+      `${cellsPosted} cells POSTed for ${cellRuns} cell runs`
     );
     expect(
       traffic.wsExecuteRequests === 0,
@@ -665,7 +672,11 @@ async function runRound({ browser, server, executor, round, options, log }) {
       await secondProfiler.stop('reopen');
       // Still the same server state, or the figure is not what it claims.
       await waitForServerState(server, opened.kernelId, sizes.reopenPending, 0);
-      if (second.traffic.executePosts || second.traffic.wsExecuteRequests) {
+      if (
+        second.traffic.executePosts ||
+        second.traffic.handoffPosts ||
+        second.traffic.wsExecuteRequests
+      ) {
         throw new Error('reopen: the reopening tab ran cells');
       }
       record('reopen-outputs', reopened.outputsMs);
@@ -973,6 +984,8 @@ function summarizeChecks(checks) {
       cell_runs: mine.reduce((n, c) => n + c.cellRuns, 0),
       websocket_execute_requests: sum('wsExecuteRequests'),
       execute_posts: sum('executePosts'),
+      batch_posts: sum('handoffPosts'),
+      batch_cells: sum('handoffCells'),
       request_polls: sum('requestPolls'),
       execute_listings: sum('executeListings')
     };

@@ -623,6 +623,8 @@ export function formatMarkdown(results) {
       ['cell runs', 'cell_runs'],
       ['ws execute_request', 'websocket_execute_requests'],
       ['POST /execute', 'execute_posts'],
+      ['POST (batch) handoff/…/execute', 'batch_posts'],
+      ['cells in batch POSTs', 'batch_cells'],
       ['GET /requests', 'request_polls'],
       ['GET /execute', 'execute_listings']
     ])

@@ -30,7 +30,8 @@ def _jupyter_server_extension_points():
 
 
 def _load_jupyter_server_extension(serverapp):
-    from . import displays, kernelcuts, keepalive, offers, reruns, restarts, seen, stdin
+    from . import batch, displays, kernelcuts, keepalive, offers, reruns, restarts, seen, stdin
+    from .restarts import nbmodel_stacks
 
     keepalive.load(serverapp)
     follower = restarts.install(serverapp)
@@ -42,4 +43,12 @@ def _load_jupyter_server_extension(serverapp):
     runs = reruns.install(serverapp.log)
     # A kernel restart or death ends its run with a note (uses reruns' runs).
     cuts = kernelcuts.install(serverapp, runs, follower)
-    offers.install(serverapp, ["kernel-notes"] if cuts is not None else [])
+    # Several cells queued in one request, in nbmodel's queue.
+    batch.install(serverapp, lambda: nbmodel_stacks(serverapp))
+
+    def offered() -> list[str]:
+        return (["kernel-notes"] if cuts is not None else []) + (
+            ["batch-execute"] if nbmodel_stacks(serverapp) else []
+        )
+
+    offers.install(serverapp, offered)

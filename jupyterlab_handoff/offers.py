@@ -7,6 +7,8 @@ whose Python package is older than its frontend):
 - ``kernel-notes``: a kernel restart or death ends its run with a note
   written here, with or without a tab open (kernelcuts.py); without it, the
   submitting tab writes the note.
+- ``batch-execute``: several cells can be queued in nbmodel's queue in one
+  request (batch.py), once nbmodel's queue exists.
 
 The answer: ``{"server": "jupyter-server", "version": ..., "offers": [...]}``.
 jupyverse's server part answers the same route with ``"server":
@@ -16,10 +18,12 @@ jupyverse's server part answers the same route with ``"server":
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Callable
 
 
-def install(serverapp: Any, offers: list[str]) -> None:
+def install(serverapp: Any, offers: Callable[[], list[str]]) -> None:
+    """Answer the route; ``offers`` is asked on each request (nbmodel's
+    queue, for one, exists only once every extension loaded)."""
     import tornado.web
     from jupyter_server.auth.decorator import authorized
     from jupyter_server.base.handlers import APIHandler
@@ -27,7 +31,6 @@ def install(serverapp: Any, offers: list[str]) -> None:
 
     from . import __version__
 
-    body = json.dumps({"server": "jupyter-server", "version": __version__, "offers": offers})
 
     class OffersHandler(APIHandler):
         auth_resource = "kernels"
@@ -35,7 +38,11 @@ def install(serverapp: Any, offers: list[str]) -> None:
         @tornado.web.authenticated
         @authorized
         async def get(self) -> None:
-            self.finish(body)
+            self.finish(
+                json.dumps(
+                    {"server": "jupyter-server", "version": __version__, "offers": offers()}
+                )
+            )
 
     pattern = url_path_join(serverapp.web_app.settings["base_url"], r"/api/handoff")
     serverapp.web_app.add_handlers(".*$", [(pattern, OffersHandler)])

@@ -23,7 +23,7 @@ def test_the_server_part_offers_kernel_notes_to_authenticated_clients_only(root)
     server = Server(root)
     body = server.api("GET", "/api/handoff").json()
     assert body["server"] == "jupyter-server"
-    assert body["offers"] == ["kernel-notes"]
+    assert body["offers"] == ["kernel-notes", "batch-execute"]
     assert isinstance(body["version"], str)
     anonymous = requests.get(f"{server.url}/api/handoff", timeout=30)
     assert anonymous.status_code == 403

@@ -235,6 +235,85 @@ describe('NbmodelBackend.submit', () => {
   });
 });
 
+describe('NbmodelBackend.submitBatch', () => {
+  const second: ISubmitOptions = { ...SUBMIT, cellId: 'cell-2', code: 'x' };
+
+  it("POSTs the cells in order to our server part's route, one request id each", async () => {
+    const server = fakeServer();
+    server.reply({
+      status: 202,
+      body: {
+        kernel_id: 'k1',
+        requests: [
+          { request_id: 'r1', cell_id: 'cell-1' },
+          { request_id: 'r/2', cell_id: 'cell-2' }
+        ]
+      }
+    });
+    const submissions = await server.backend.submitBatch([SUBMIT, second]);
+    expect(server.requests).toHaveLength(1);
+    const [request] = server.requests;
+    expect(request.method).toBe('POST');
+    expect(request.pathname).toBe('/base/api/handoff/kernels/k1/execute');
+    expect(request.headers.get('Authorization')).toBe('token secret');
+    expect(JSON.parse(request.body)).toEqual({
+      document_id: 'json:notebook:abc',
+      document_path: 'dir/nb.ipynb',
+      record_timing: true,
+      cells: [
+        { cell_id: 'cell-1', code: 'print(1)' },
+        { cell_id: 'cell-2', code: 'x' }
+      ]
+    });
+    // Each is polled at nbmodel's own URL.
+    expect(submissions).toEqual([
+      { requestId: 'r1', requestPath: 'api/kernels/k1/requests/r1' },
+      { requestId: 'r/2', requestPath: 'api/kernels/k1/requests/r%2F2' }
+    ]);
+  });
+
+  it('sends nothing for no cells, and refuses cells of two notebooks or kernels', async () => {
+    const server = fakeServer();
+    expect(await server.backend.submitBatch([])).toEqual([]);
+    for (const other of [
+      { ...second, kernelId: 'k2' },
+      { ...second, documentId: 'json:notebook:other' },
+      { ...second, documentPath: null }
+    ]) {
+      const error = await rejection(
+        server.backend.submitBatch([SUBMIT, other])
+      );
+      expect(error.kind).toBe('malformed');
+    }
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('rejects a refusal with the server message, and an answer without one id per cell', async () => {
+    const server = fakeServer();
+    server.reply({
+      status: 400,
+      body: { message: 'cells[1] needs a cell_id and code, both strings' }
+    });
+    const refused = await rejection(
+      server.backend.submitBatch([SUBMIT, second])
+    );
+    expect(refused.kind).toBe('http');
+    expect(refused.status).toBe(400);
+    expect(refused.message).toContain('cells[1] needs a cell_id');
+    for (const body of [
+      { requests: [{ request_id: 'r1' }] },
+      { requests: [{ request_id: 'r1' }, { request_id: '' }] },
+      { requests: 'r1,r2' }
+    ]) {
+      server.reply({ status: 202, body });
+      const error = await rejection(
+        server.backend.submitBatch([SUBMIT, second])
+      );
+      expect(error.kind).toBe('malformed');
+    }
+  });
+});
+
 describe('NbmodelBackend.check', () => {
   async function check(reply: Reply) {
     const server = fakeServer();

@@ -108,6 +108,35 @@ describe('BackendRegistry (the probe)', () => {
     }
   });
 
+  it('nbmodel takes several cells in one request only where our server part offers it', async () => {
+    const decide = async (answer: Route) => {
+      const { reg } = registry({
+        'GET /api/kernels/k1/execute': { status: 200, body: { requests: [] } },
+        'GET /api/handoff': answer
+      });
+      const decision = await reg.decide('k1');
+      return decision.kind === 'backend' && decision.backend.capabilities;
+    };
+    const offered = await decide({
+      status: 200,
+      body: { server: 'jupyter-server', offers: ['batch-execute'] }
+    });
+    expect(offered && offered.batch).toBe(true);
+    // Offered alone: the notes stay the tab's.
+    expect(offered && offered.kernelNotes).toBe('tab');
+    for (const answer of [
+      { status: 404 },
+      {
+        status: 200,
+        body: { server: 'jupyter-server', offers: ['kernel-notes'] }
+      },
+      { status: 200, body: { server: 'jupyverse', offers: ['batch-execute'] } }
+    ]) {
+      const bare = await decide(answer);
+      expect(bare && bare.batch).toBe(false);
+    }
+  });
+
   it('decides once per page load, and again after reset', async () => {
     const { reg, asked } = registry({
       'GET /api/kernels/k1/execute': { status: 200, body: { requests: [] } }

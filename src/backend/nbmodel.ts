@@ -17,9 +17,13 @@ import { ServerConnection } from '@jupyterlab/services';
 import type { IBackendFactory, ICellMark, IServerProbe } from '../tokens';
 import { answerServerPrompt, readServerPrompt } from './nbmodelinput';
 import {
+  classifyServerFailure,
+  errorFrom,
+  parseReply,
+  toRequestStatus
+} from './nbmodelreplies';
+import {
   BackendError,
-  type CancelReason,
-  type ExecutionOutcome,
   type IBackendCapabilities,
   type IExecutionBackend,
   type IInFlightRequest,
@@ -28,11 +32,12 @@ import {
   type ISubmission,
   type ISubmitOptions,
   type RequestProgress,
-  type RequestStatus,
   serverRequest,
   isObject,
   readJson
 } from './types';
+
+export { classifyServerFailure, parseReply } from './nbmodelreplies';
 
 /**
  * The cell metadata key jupyter-server-nbmodel sets while it runs a request.
@@ -51,6 +56,8 @@ export interface INbmodelSubmission extends ISubmission {
 /**
  * What nbmodel can do (0.2.9): ids, a server-side queue that survives the
  * tab, a listing, `running` in the document, final results kept once.
+ * One cell per request: with our server part, several (`batch`, set by
+ * the factory from what the server part offers).
  * stdin prompts are reported (`check` reads 300), and found and answered
  * from any tab through our server part (`nbmodelinput.ts`), first answer
  * wins; without it, `findInput` rejects with a 404 `BackendError`.
@@ -119,15 +126,64 @@ export class NbmodelBackend implements IExecutionBackend {
     if (typeof requestId !== 'string' || !requestId) {
       throw new BackendError('malformed', response.status, 'no request_id');
     }
-    return {
-      requestId,
-      requestPath: URLExt.join(
-        'api/kernels',
-        encodeURIComponent(options.kernelId),
-        'requests',
-        encodeURIComponent(requestId)
+    return nbmodelSubmission(options.kernelId, requestId);
+  }
+
+  /**
+   * Cells of one notebook in one request, through our server part
+   * (`batch-execute`, batch.py): nbmodel's queue gets all of them, in
+   * order, or none. Each is then an ordinary nbmodel request.
+   */
+  async submitBatch(options: ISubmitOptions[]): Promise<INbmodelSubmission[]> {
+    if (options.length === 0) {
+      return [];
+    }
+    const [first] = options;
+    if (
+      options.some(
+        o =>
+          o.kernelId !== first.kernelId ||
+          o.documentId !== first.documentId ||
+          o.documentPath !== first.documentPath
       )
-    };
+    ) {
+      throw new BackendError(
+        'malformed',
+        null,
+        'one kernel and notebook per batch'
+      );
+    }
+    const path = URLExt.join(
+      'api/handoff/kernels',
+      encodeURIComponent(first.kernelId),
+      'execute'
+    );
+    const response = await this._request(path, {
+      method: 'POST',
+      body: JSON.stringify({
+        document_id: first.documentId,
+        ...(first.documentPath !== null && {
+          document_path: first.documentPath
+        }),
+        record_timing: first.recordTiming,
+        cells: options.map(o => ({ cell_id: o.cellId, code: o.code }))
+      })
+    });
+    if (response.status !== 202) {
+      throw await errorFrom(response);
+    }
+    const body = await readJson(response);
+    const requests = isObject(body) ? body.requests : undefined;
+    const ids = Array.isArray(requests)
+      ? requests.map(r => (isObject(r) ? r.request_id : undefined))
+      : [];
+    if (
+      ids.length !== options.length ||
+      !ids.every(id => typeof id === 'string' && id)
+    ) {
+      throw new BackendError('malformed', response.status, 'no request ids');
+    }
+    return ids.map(id => nbmodelSubmission(first.kernelId, id as string));
   }
 
   async check(
@@ -261,93 +317,42 @@ export const nbmodelFactory: IBackendFactory = {
     const body = await probe.json(path);
     return isObject(body) && Array.isArray(body.requests);
   },
-  create: async (serverSettings, probe) =>
-    new NbmodelBackend(
-      serverSettings,
-      offersKernelNotes(await probe.json('api/handoff'))
-        ? NBMODEL_CAPABILITIES
-        : { ...NBMODEL_CAPABILITIES, kernelNotes: 'tab' }
-    )
+  create: async (serverSettings, probe) => {
+    const offers = serverPartOffers(await probe.json('api/handoff'));
+    return new NbmodelBackend(serverSettings, {
+      ...NBMODEL_CAPABILITIES,
+      kernelNotes: offers.includes('kernel-notes') ? 'server' : 'tab',
+      batch: offers.includes('batch-execute')
+    });
+  }
 };
 
 /**
- * Whether our server part on this Jupyter server writes the notes of runs a
- * kernel restart or death cut short (`GET api/handoff`, offers.py). Without
- * it (disabled, or not installed) the submitting tab writes them.
+ * What our server part on this Jupyter server does (`GET api/handoff`,
+ * offers.py): `kernel-notes`, it writes the notes of runs a kernel restart
+ * or death cut short; `batch-execute`, it queues several cells in one
+ * request. Without it (disabled, or not installed) the submitting tab
+ * writes the notes and posts cell by cell.
  */
-function offersKernelNotes(body: unknown): boolean {
-  return (
-    isObject(body) &&
+function serverPartOffers(body: unknown): string[] {
+  return isObject(body) &&
     body.server === 'jupyter-server' &&
-    Array.isArray(body.offers) &&
-    body.offers.includes('kernel-notes')
-  );
+    Array.isArray(body.offers)
+    ? body.offers.filter((o): o is string => typeof o === 'string')
+    : [];
 }
 
-/**
- * Turn nbmodel's final reply body into an outcome.
- */
-export function parseReply(body: unknown): ExecutionOutcome {
-  if (!isObject(body)) {
-    return { kind: 'failed', message: 'unreadable result' };
-  }
-  const status =
-    body.status === 'ok' || body.status === 'error' || body.status === 'aborted'
-      ? body.status
-      : 'error';
-  let outputs: unknown[] = [];
-  // nbmodel sends the outputs as a JSON-encoded string.
-  if (typeof body.outputs === 'string') {
-    try {
-      const parsed = JSON.parse(body.outputs);
-      outputs = Array.isArray(parsed) ? parsed : [];
-    } catch {
-      outputs = [];
-    }
-  } else if (Array.isArray(body.outputs)) {
-    outputs = body.outputs;
-  }
+function nbmodelSubmission(
+  kernelId: string,
+  requestId: string
+): INbmodelSubmission {
   return {
-    kind: 'reply',
-    status,
-    executionCount:
-      typeof body.execution_count === 'number' ? body.execution_count : null,
-    outputs
+    requestId,
+    requestPath: URLExt.join(
+      'api/kernels',
+      encodeURIComponent(kernelId),
+      'requests',
+      encodeURIComponent(requestId)
+    )
   };
-}
-
-/**
- * Tell a dropped request from a failed one by nbmodel's message.
- */
-export function classifyServerFailure(message: string): ExecutionOutcome {
-  let reason: CancelReason | null = null;
-  if (/previous queued request failed/i.test(message)) {
-    reason = 'previous-failed';
-  } else if (/superseded/i.test(message)) {
-    reason = 'superseded';
-  } else if (/^execution cancelled/i.test(message)) {
-    reason = 'cancelled';
-  }
-  return reason
-    ? { kind: 'cancelled', reason, message }
-    : { kind: 'failed', message };
-}
-
-function toRequestStatus(value: unknown): RequestStatus {
-  return value === 'running' || value === 'input' ? value : 'queued';
-}
-
-async function errorFrom(response: Response): Promise<BackendError> {
-  let detail = response.statusText;
-  try {
-    const body = JSON.parse(await response.text());
-    if (isObject(body) && typeof body.message === 'string' && body.message) {
-      detail = body.message;
-    } else if (isObject(body) && typeof body.reason === 'string') {
-      detail = body.reason;
-    }
-  } catch {
-    // Keep the status text when the body is not JSON.
-  }
-  return new BackendError('http', response.status, detail);
 }

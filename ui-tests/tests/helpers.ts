@@ -85,19 +85,51 @@ export async function openTab(
 export function isExecutePost(request: Request): boolean {
   return (
     request.method() === 'POST' &&
-    /\/api\/kernels\/[^/]+\/execute(\?|$)/.test(request.url())
+    /\/api\/(handoff\/)?kernels\/[^/]+\/execute(\?|$)/.test(request.url())
   );
 }
 
-/** Collect the execute POSTs a page sends, with their JSON bodies. */
+/**
+ * Collect the cells a page submits, one entry per cell in nbmodel's body
+ * shape (`{code, metadata}`), in the order they left. A POST to our server
+ * part's route carries several cells (a Run All): each is an entry.
+ */
 export function recordExecutePosts(page: Page): Array<Record<string, any>> {
   const posts: Array<Record<string, any>> = [];
   page.on('request', request => {
-    if (isExecutePost(request)) {
-      posts.push(request.postDataJSON());
+    if (!isExecutePost(request)) {
+      return;
+    }
+    const body = request.postDataJSON();
+    if (!Array.isArray(body?.cells)) {
+      posts.push(body);
+      return;
+    }
+    const { cells, ...common } = body;
+    for (const { cell_id, code } of cells) {
+      posts.push({ code, metadata: { ...common, cell_id } });
     }
   });
   return posts;
+}
+
+/**
+ * The server's answer to each cell the page submits, in the order they
+ * come: a POST carrying several cells counts once per cell.
+ */
+export function recordAcceptedCells(page: Page): number[] {
+  const accepted: number[] = [];
+  page.on('response', response => {
+    const request = response.request();
+    if (isExecutePost(request)) {
+      const cells = request.postDataJSON()?.cells;
+      const count = Array.isArray(cells) ? cells.length : 1;
+      for (let i = 0; i < count; i++) {
+        accepted.push(response.status());
+      }
+    }
+  });
+  return accepted;
 }
 
 /** The n-th cell of the active notebook. */

@@ -13,7 +13,7 @@ import {
   activeKernelId,
   cell,
   fillNotebook,
-  isExecutePost,
+  recordAcceptedCells,
   outputText,
   prompt,
   recordExecutePosts,
@@ -361,12 +361,7 @@ test.describe.serial('output matrix', () => {
       waitForApplication
     });
     const kernelId = await activeKernelId(page);
-    const accepted: number[] = [];
-    page.on('response', response => {
-      if (isExecutePost(response.request())) {
-        accepted.push(response.status());
-      }
-    });
+    const accepted = recordAcceptedCells(page);
 
     await runAll(page);
     // Every POST is accepted before the tab goes (Run All queues them all),
@@ -432,12 +427,7 @@ test.describe.serial('output matrix', () => {
       waitForApplication
     });
     const kernelId = await activeKernelId(page);
-    const accepted: number[] = [];
-    page.on('response', response => {
-      if (isExecutePost(response.request())) {
-        accepted.push(response.status());
-      }
-    });
+    const accepted = recordAcceptedCells(page);
     await runAll(page);
     await expect.poll(() => accepted.length).toBe(sources.length);
     expect(accepted.every(status => status === 202)).toBe(true);

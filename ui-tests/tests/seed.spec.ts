@@ -10,6 +10,7 @@ import {
   fillNotebook,
   outputText,
   prompt,
+  recordAcceptedCells,
   recordExecutePosts,
   runCell,
   waitForCount,
@@ -84,5 +85,48 @@ test('closing the tab loses nothing: every number once, then [n], and i is 11', 
   ]);
   expect(content.cells[0].execution_count).toEqual(expect.any(Number));
   expect(cell(other, 0)).toBeTruthy();
+  await other.context().close();
+});
+
+// The first cell outlasts the tab; each later one needs every earlier one.
+const RUN_ALL = [
+  'import time\ntime.sleep(1)\nran = [0]',
+  ...Array.from({ length: 18 }, (_, k) => `ran.append(${k + 1})`),
+  'ran'
+];
+
+test('a Run All the tab does not outlive still runs every cell, in order', async ({
+  page,
+  browser,
+  baseURL,
+  tmpPath,
+  waitForApplication
+}) => {
+  const name = 'run-all-closed.ipynb';
+  await fillNotebook(page, tmpPath, name, RUN_ALL);
+  const other = await secondBrowser({
+    baseURL,
+    browser,
+    tmpPath,
+    waitForApplication
+  });
+  const accepted = recordAcceptedCells(page);
+  await page.evaluate(() => {
+    void (window as any).jupyterapp.commands.execute('notebook:run-all-cells');
+  });
+  // The tab goes as soon as the server accepted anything: cells it had not
+  // handed over by then would never run.
+  await expect.poll(() => accepted.length).toBeGreaterThan(0);
+  await page.close();
+
+  await other.notebook.openByPath(`${tmpPath}/${name}`);
+  for (let k = 0; k < RUN_ALL.length; k++) {
+    await waitForCount(other, k);
+  }
+  const expected = Array.from({ length: 19 }, (_, k) => k).join(', ');
+  await expect(outputText(other, RUN_ALL.length - 1)).toHaveText(
+    `[${expected}]`
+  );
+  expect(accepted.every(status => status === 202)).toBe(true);
   await other.context().close();
 });
