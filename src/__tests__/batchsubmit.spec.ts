@@ -271,3 +271,74 @@ describe('a backend without batch (nbmodel)', () => {
     h.dispose();
   });
 });
+
+describe('a cell run while another runs', () => {
+  const sources = ['c1', 'c2'].map(id => ({ id, source: `print('${id}')` }));
+
+  it('leaves the running cell alone: its outputs stay and it is not sent again (batch)', async () => {
+    let server!: BatchingServer;
+    const h = setupExecutor(sources, {
+      backend: doc => (server = new BatchingServer(doc))
+    });
+    const first = h.run(0);
+    await until(() => server.posts.length === 1, 'the first request');
+    server.start();
+    server.output({ output_type: 'stream', name: 'stdout', text: 'early\n' });
+    await until(() => h.model(0).outputs.length === 1, 'the first output');
+    const second = h.run(1);
+    await until(() => server.posts.length === 2, 'the second request');
+    expect(server.posts[1].map(c => c.cellId)).toEqual(['c2']);
+    expect(h.model(0).outputs.length).toBe(1);
+    expect(h.model(0).executionState).toBe('running');
+    server.finish();
+    await expect(first.promise).resolves.toBe(true);
+    server.start();
+    server.finish();
+    await expect(second.promise).resolves.toBe(true);
+    h.dispose();
+  });
+
+  it('sends a cell run again mid-run once, not with its running self (batch)', async () => {
+    let server!: BatchingServer;
+    const h = setupExecutor(sources, {
+      backend: doc => (server = new BatchingServer(doc))
+    });
+    const first = h.run(0);
+    await until(() => server.posts.length === 1, 'the first request');
+    server.start();
+    const again = h.run(0);
+    await until(() => server.posts.length === 2, 'the second request');
+    expect(server.posts[1].map(c => c.cellId)).toEqual(['c1']);
+    server.finish();
+    await expect(first.promise).resolves.toBe(true);
+    server.start();
+    server.finish();
+    await expect(again.promise).resolves.toBe(true);
+    expect(server.posts).toHaveLength(2);
+    h.dispose();
+  });
+
+  it('leaves the running cell alone on a backend without batch (nbmodel)', async () => {
+    const h = setupExecutor(sources);
+    const server = h.server as FakeServer;
+    const first = h.run(0);
+    await until(() => server.submitted.length === 1, 'the first request');
+    const { requestId } = server.requestFor('c1');
+    server.start(requestId);
+    server.output(requestId, {
+      output_type: 'stream',
+      name: 'stdout',
+      text: 'early\n'
+    });
+    await until(() => h.model(0).outputs.length === 1, 'the first output');
+    const second = h.run(1);
+    await until(() => server.submitted.length === 2, 'the second request');
+    expect(h.model(0).outputs.length).toBe(1);
+    expect(h.model(0).executionState).toBe('running');
+    server.run(requestId);
+    await expect(first.promise).resolves.toBe(true);
+    server.run(server.requestFor('c2').requestId);
+    await expect(second.promise).resolves.toBe(true);
+    h.dispose();
+  });
+});

@@ -25,7 +25,7 @@ export class BatchMarks {
     waiting.add(options);
   }
 
-  /** A cell's turn is over (submitted, run in the tab, or aborted). */
+  /** A cell's turn came: from now on it is not waiting behind any other. */
   remove(options: RunCellOptions): void {
     this._waiting.get(options.notebook)?.delete(options);
   }

@@ -126,6 +126,9 @@ export class HandoffExecutor implements INotebookCellExecutor {
     let onServer = false;
     try {
       await ticket.turn;
+      // No longer waiting: a later cell's mark must not take this one for
+      // queued behind it (it would clear a running cell, or send it again).
+      this._batch.remove(options);
       const batched = this._batched.get(options);
       if (batched) {
         this._batched.delete(options);
