@@ -67,9 +67,12 @@ async function expectExactText(page: Page): Promise<void> {
     .poll(() => modelOutputs(page))
     .toEqual([{ output_type: 'stream', name: 'stdout', text: TEXT }]);
   await expect(outputText(page, 0)).toHaveCount(1);
-  expect((await outputText(page, 0).innerText()).trimEnd()).toBe(
-    TEXT.trimEnd()
-  );
+  // The model is complete; its last in-place update may render a frame
+  // later (render coalescing), so the exact text is awaited, not read once.
+  await expect
+    .poll(async () => (await outputText(page, 0).innerText()).trimEnd())
+    .toBe(TEXT.trimEnd());
+  await expect(outputText(page, 0)).toHaveCount(1);
 }
 
 test('list-form stream text from another frontend renders exactly', async ({
