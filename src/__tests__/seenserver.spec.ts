@@ -374,4 +374,44 @@ describe('two open browsers on the route', () => {
     expect(puts).toHaveLength(2);
     expect(lists).toHaveLength(1);
   });
+
+  it("reads a notebook by asking for that notebook's records only", async () => {
+    const route = fakeRoute();
+    const other = 'work/other.ipynb';
+    const nb = notebookWithCells(['a']);
+    markRunning(nb, 'a');
+    for (const [browser, path] of [
+      ['browser-b', PATH],
+      ['browser-b', other],
+      ['browser-c', other]
+    ]) {
+      await new SeenStore({
+        db: new SeenServerDB(route.settings),
+        local: null,
+        browser
+      }).write(path, takeSnapshot(nb.cells, { now: 1 }));
+    }
+    const backing = chooseSeenBacking({
+      server: new SeenServerDB(route.settings),
+      state: new StateDB(),
+      log: silent
+    });
+    const store = new SeenStore({
+      ...deferredBacking(backing),
+      local: null,
+      browser: 'browser-a'
+    });
+    route.requests.length = 0;
+    finish(nb, 'a', 1);
+    const diff = diffSinceSnapshot((await store.read(PATH))!, nb.cells);
+    expect(diff.finished).toEqual(['a']);
+    const lists = route.requests.filter(
+      r => r.method === 'GET' && r.url.pathname === ROUTE
+    );
+    expect(lists.map(r => r.url.searchParams.get('prefix'))).toEqual([
+      `${SEEN_NAMESPACE}:${encodeURIComponent(PATH)}:`
+    ]);
+    // The prefix of "a" is no prefix of "a b" (the id ends the path with ':').
+    expect(await store.read('work/a')).toBeNull();
+  });
 });

@@ -33,7 +33,12 @@ export interface ISeenRecord {
  * The state database id of a notebook's record for a browser.
  */
 export function recordId(path: string, browser: string): string {
-  return `${SEEN_NAMESPACE}:${encodeURIComponent(path)}:${browser}`;
+  return `${notebookPrefix(path)}${browser}`;
+}
+
+/** What the ids of a notebook's records (one per browser) start with. */
+export function notebookPrefix(path: string): string {
+  return `${SEEN_NAMESPACE}:${encodeURIComponent(path)}:`;
 }
 
 /**

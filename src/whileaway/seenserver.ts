@@ -16,7 +16,11 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 import { isObject, parseRecord, SEEN_NAMESPACE } from './seenrecords';
-import type { ISeenStateDB, ISeenStoreOptions } from './seenstore';
+import {
+  listByPrefix,
+  type ISeenStateDB,
+  type ISeenStoreOptions
+} from './seenstore';
 
 /** The route, below the server's base URL. */
 export const SEEN_ROUTE = 'api/handoff/seen';
@@ -68,8 +72,14 @@ export class SeenServerDB implements ISeenStateDB {
     );
   }
 
-  async list(namespace: string): Promise<{ ids: string[]; values: unknown[] }> {
-    const query = URLExt.objectToQueryString({ prefix: `${namespace}:` });
+  list(namespace: string): Promise<{ ids: string[]; values: unknown[] }> {
+    return this.listPrefix(`${namespace}:`);
+  }
+
+  async listPrefix(
+    prefix: string
+  ): Promise<{ ids: string[]; values: unknown[] }> {
+    const query = URLExt.objectToQueryString({ prefix });
     const data = await this._json(
       await this._request(query, { method: 'GET' })
     );
@@ -237,7 +247,8 @@ export function deferredBacking(
       fetch: async id => (await backing).db.fetch(id),
       save: async (id, value) => (await backing).db.save(id, value),
       remove: async id => (await backing).db.remove(id),
-      list: async namespace => (await backing).db.list(namespace)
+      list: async namespace => (await backing).db.list(namespace),
+      listPrefix: async prefix => listByPrefix((await backing).db, prefix)
     },
     remote: async () => {
       const { remote } = await backing;

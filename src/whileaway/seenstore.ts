@@ -29,6 +29,7 @@ import {
   mergeRecords,
   newest,
   overBounds,
+  notebookPrefix,
   parseRecord,
   recordId,
   sameCells,
@@ -49,6 +50,30 @@ export interface ISeenStateDB {
   remove(id: string): Promise<void>;
   /** Every entry whose id is `namespace:...`. */
   list(namespace: string): Promise<{ ids: string[]; values: unknown[] }>;
+  /**
+   * Every entry whose id starts with `prefix`, where the backing can ask
+   * for just those (our server route); `list` and a filter otherwise.
+   */
+  listPrefix?(prefix: string): Promise<{ ids: string[]; values: unknown[] }>;
+}
+
+/**
+ * The entries whose id starts with `prefix`: asked for alone when the
+ * backing can, else filtered from its namespace.
+ */
+export async function listByPrefix(
+  db: ISeenStateDB,
+  prefix: string
+): Promise<{ ids: string[]; values: unknown[] }> {
+  if (db.listPrefix) {
+    return db.listPrefix(prefix);
+  }
+  const { ids, values } = await db.list(SEEN_NAMESPACE);
+  const keep = ids.map(id => id.startsWith(prefix));
+  return {
+    ids: ids.filter((_, i) => keep[i]),
+    values: values.filter((_, i) => keep[i])
+  };
 }
 
 /**
@@ -150,7 +175,11 @@ export class SeenStore {
    */
   async read(path: string): Promise<INotebookSnapshot | null> {
     await this._pull();
-    const records = (await this._records()).filter(r => r.record.path === path);
+    // Only this notebook's records: a notebook opens far more often than
+    // the store holds records (up to `maxRecords`, each up to `maxCells`).
+    const records = (await this._records(path)).filter(
+      r => r.record.path === path
+    );
     const others = records
       .map(r => r.record)
       .filter(record => record.browser !== this._browser);
@@ -287,10 +316,14 @@ export class SeenStore {
     }
   }
 
-  private async _records(): Promise<
-    Array<{ id: string; record: ISeenRecord }>
-  > {
-    const { ids, values } = await this._db.list(SEEN_NAMESPACE);
+  /** Every record, or (with `path`) that notebook's. */
+  private async _records(
+    path?: string
+  ): Promise<Array<{ id: string; record: ISeenRecord }>> {
+    const { ids, values } =
+      path === undefined
+        ? await this._db.list(SEEN_NAMESPACE)
+        : await listByPrefix(this._db, notebookPrefix(path));
     const result: Array<{ id: string; record: ISeenRecord }> = [];
     ids.forEach((id, i) => {
       const record = parseRecord(values[i]);
