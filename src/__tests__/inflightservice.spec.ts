@@ -234,6 +234,39 @@ describe('InFlightService', () => {
     t.dispose();
   });
 
+  it("drops another client's queued cells the server dropped without a word in the document", async () => {
+    // Another browser ran both cells and interrupted; this tab's first read
+    // came before the server emptied its queue, and nothing it could see in
+    // the document changes after that.
+    const t = setup();
+    await until(() => t.service.keyOf(t.panel as any) !== null, 'followed');
+    const ids: string[] = [];
+    for (const cellId of ['a', 'b']) {
+      const submission = await t.server.submit({
+        kernelId: 'k1',
+        code: 'x',
+        cellId,
+        documentId: 'd',
+        documentPath: null,
+        recordTiming: false
+      });
+      ids.push(submission.requestId);
+    }
+    t.decide({ kind: 'backend', backend: t.server });
+    await until(
+      () => t.service.model.counts('RTC:nb.ipynb').queued === 2,
+      'both queued'
+    );
+    for (const id of ids) {
+      t.server.cancel(id, 'cancelled', 'Execution cancelled.');
+    }
+    await until(
+      () => t.service.model.counts('RTC:nb.ipynb').queued === 0,
+      'the listing read again'
+    );
+    t.dispose();
+  });
+
   it('says a server is not supported, and never polls it', async () => {
     const t = setup();
     await until(() => t.service.keyOf(t.panel as any) !== null, 'followed');

@@ -80,6 +80,92 @@ describe('ListingPoller', () => {
     expect(fake.listInFlight.mock.calls.length).toBe(calls);
   });
 
+  it('follows the listing of a kernel a notebook here shows until it lists nothing', async () => {
+    const fake = fakeBackend();
+    monitor = new ListingPoller({
+      backend: () => fake.backend,
+      minMs: 100,
+      maxMs: 400,
+      standby: 'never'
+    });
+    fake.set([request('r1')]);
+    const following = monitor.follow('k1');
+    const tracking = monitor.track('k1', 'r1', () => undefined);
+    await jest.advanceTimersByTimeAsync(100);
+    expect(fake.listInFlight).toHaveBeenCalledTimes(1);
+    tracking.dispose();
+    // Still listed: read again, backing off to maxMs.
+    let calls = fake.listInFlight.mock.calls.length;
+    await jest.advanceTimersByTimeAsync(800);
+    expect(fake.listInFlight.mock.calls.length).toBeGreaterThan(calls);
+    // Gone: one read sees it, then no more.
+    fake.set([]);
+    await jest.advanceTimersByTimeAsync(400);
+    calls = fake.listInFlight.mock.calls.length;
+    await jest.advanceTimersByTimeAsync(5000);
+    expect(fake.listInFlight.mock.calls.length).toBe(calls);
+
+    // No longer followed: a one-off read of a busy kernel polls no more.
+    following.dispose();
+    fake.set([request('r2')]);
+    monitor.refresh('k1', true);
+    await jest.advanceTimersByTimeAsync(5000);
+    expect(fake.listInFlight.mock.calls.length).toBe(calls + 1);
+  });
+
+  it('reads again a listing nobody here tracks until the server stops listing it', async () => {
+    // Browser B interrupts a Run All of browser A's. Its read right after
+    // the interrupt still lists A's queued cells: the server drops them only
+    // once the running cell's error is in, and writes nothing about them
+    // into the document. B must read again, or show them queued for good.
+    const fake = fakeBackend();
+    monitor = new ListingPoller({
+      backend: () => fake.backend,
+      minMs: 100,
+      maxMs: 400,
+      standby: 'never'
+    });
+    const listings: number[] = [];
+    monitor.listed.connect((_, { requests }) =>
+      listings.push(requests.length)
+    );
+    monitor.follow('k1');
+    fake.set([request('r2', 'queued'), request('r3', 'queued')]);
+    monitor.refresh('k1', true);
+    await jest.advanceTimersByTimeAsync(0);
+    expect(listings).toEqual([2]);
+    fake.set([]);
+    await jest.advanceTimersByTimeAsync(100);
+    expect(listings).toEqual([2, 0]);
+    await jest.advanceTimersByTimeAsync(5000);
+    expect(listings).toEqual([2, 0]);
+  });
+
+  it('stands by while the page is hidden when it follows a listing nobody waits on', async () => {
+    const fake = fakeBackend();
+    let hidden = false;
+    monitor = new ListingPoller({
+      backend: () => fake.backend,
+      minMs: 10,
+      maxMs: 40,
+      standby: () => hidden
+    });
+    monitor.follow('k1');
+    fake.set([request('r1')]);
+    monitor.refresh('k1', true);
+    await jest.advanceTimersByTimeAsync(0);
+    expect(fake.listInFlight).toHaveBeenCalledTimes(1);
+    hidden = true;
+    await jest.advanceTimersByTimeAsync(2000);
+    const calls = fake.listInFlight.mock.calls.length;
+    await jest.advanceTimersByTimeAsync(2000);
+    expect(fake.listInFlight.mock.calls.length).toBe(calls);
+    hidden = false;
+    fake.set([]);
+    await jest.advanceTimersByTimeAsync(100);
+    expect(fake.listInFlight.mock.calls.length).toBeGreaterThan(calls);
+  });
+
   it('reports status changes and "gone" once the request is no longer listed', async () => {
     const fake = fakeBackend();
     monitor = new ListingPoller({

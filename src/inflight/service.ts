@@ -238,6 +238,7 @@ export class InFlightService implements IInFlightExecutions {
 
     let followed: Kernel.IKernelConnection | null = null;
     let foreign: { dispose(): void } | null = null;
+    let listing: { dispose(): void } | null = null;
     const followKernel = () => {
       const kernel = sessionContext.session?.kernel ?? null;
       if (kernel === followed) {
@@ -247,6 +248,8 @@ export class InFlightService implements IInFlightExecutions {
       this.model.setKernel(key, kernel?.id ?? null);
       foreign?.dispose();
       foreign = kernel ? this._foreign.follow(kernel) : null;
+      listing?.dispose();
+      listing = kernel ? this._poller.follow(kernel.id) : null;
       if (kernel) {
         this.model.setKernelStatus(kernel.id, kernel.status);
         // The poller reads only once the backend is known: ask right after.
@@ -314,6 +317,7 @@ export class InFlightService implements IInFlightExecutions {
       this._keys.delete(panel);
       handle.dispose();
       foreign?.dispose();
+      listing?.dispose();
       if (this.panelsOf(key).length === 0) {
         this.unseen.forget(key);
       }

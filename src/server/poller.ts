@@ -2,13 +2,15 @@
  * One poller per kernel over the server's list of executions in flight, on
  * `@lumino/polling`'s `Poll` (the bookkeeping in `./kernelpolls`).
  *
- * It polls while somebody tracks a request of the kernel (this tab's runs):
- * every `minMs` after a change, backing off to `maxMs` while nothing
- * changes, with exponential backoff while the server cannot be reached.
- * Reads nobody waits on (for the indicator) stand by while the page is
- * hidden; this tab's own runs are followed hidden or not. `refresh()`
- * reads once more soon (a notebook opened or reconnected, the in-flight
- * model needs fresh facts), also when nothing is tracked. A 404 or 405 **from the listing route**
+ * It polls while somebody tracks a request of the kernel (this tab's runs),
+ * or while a notebook open here follows the kernel and its last read listed
+ * anything: every `minMs` after a change,
+ * backing off to `maxMs` while nothing changes, with exponential backoff
+ * while the server cannot be reached. Reads nobody waits on (for the
+ * indicator) stand by while the page is hidden; this tab's own runs are
+ * followed hidden or not. `refresh()` reads once more soon (a notebook
+ * opened or reconnected, the in-flight model needs fresh facts), also when
+ * nothing is tracked. A 404 or 405 **from the listing route**
  * stops the kernel's poller for good (until `reset`): the server has no
  * listing. Results of reads that overlap are applied in order, never an
  * older one after a newer one.
@@ -131,7 +133,7 @@ export class ListingPoller implements IDisposable {
           watchers!.delete(requestId);
         }
         const phase = kernel?.poll.state.phase;
-        if (kernel && watchers!.size === 0 && phase !== 'refreshed') {
+        if (kernel && phase !== 'refreshed' && !this._keepsPolling(kernel)) {
           // Nobody waits on this kernel any more: stop polling it.
           void kernel.poll.stop();
         }
@@ -148,6 +150,44 @@ export class ListingPoller implements IDisposable {
       this._polls.start(kernel);
     }
     return handle;
+  }
+
+  /**
+   * A notebook open here shows this kernel: while its listing lists
+   * anything, read it again (backing off, standing by while the page is
+   * hidden) until it is empty, even with nothing tracked. Otherwise a
+   * request the server drops without a word in the document (browser B
+   * interrupts browser A's Run All, and B's read came just before the
+   * server emptied its queue) would show as queued here for good.
+   */
+  follow(kernelId: string): IDisposable {
+    this._followers.set(kernelId, (this._followers.get(kernelId) ?? 0) + 1);
+    let disposed = false;
+    return {
+      get isDisposed() {
+        return disposed;
+      },
+      dispose: () => {
+        if (disposed) {
+          return;
+        }
+        disposed = true;
+        const left = (this._followers.get(kernelId) ?? 1) - 1;
+        if (left > 0) {
+          this._followers.set(kernelId, left);
+          return;
+        }
+        this._followers.delete(kernelId);
+        const kernel = this._polls.get(kernelId);
+        if (
+          kernel &&
+          kernel.poll.state.phase !== 'refreshed' &&
+          !this._keepsPolling(kernel)
+        ) {
+          void kernel.poll.stop();
+        }
+      }
+    };
   }
 
   /**
@@ -216,14 +256,27 @@ export class ListingPoller implements IDisposable {
       }
     }
     this._listed.emit({ kernelId: kernel.kernelId, requests });
-    if (state.watchers.size === 0) {
+    if (!this._keepsPolling(kernel)) {
       // Nobody waits on this kernel: this was a one-off read.
       return 'done';
     }
     return changed ? 'changed' : 'same';
   }
 
+  /**
+   * Whether to read the kernel again: this tab waits on a run of it, or a
+   * notebook open here shows it and the last read listed something.
+   */
+  private _keepsPolling(kernel: KernelPoll): boolean {
+    const { state } = kernel;
+    return (
+      state.watchers.size > 0 ||
+      (!!this._followers.get(kernel.kernelId) && !!state.last?.size)
+    );
+  }
+
   private _backend: () => IExecutionBackend | null;
+  private _followers = new Map<string, number>();
   private _debounce: number;
   private _polls: KernelPolls<IListingState, IInFlightRequest[]>;
   private _isDisposed = false;
