@@ -13,6 +13,7 @@ import {
   prompt,
   recordExecutePosts,
   recordWebsocketExecuteRequests,
+  runAll,
   runCell,
   waitForCount
 } from './helpers';
@@ -94,9 +95,7 @@ test('Run All stops at the first failing cell, as in stock JupyterLab', async ({
     'd = 4',
     'print("six")'
   ]);
-  await page.evaluate(() => {
-    void (window as any).jupyterapp.commands.execute('notebook:run-all-cells');
-  });
+  await runAll(page);
   await waitForCount(page, 2);
   await expect(outputText(page, 2)).toContainText('ValueError: boom');
   await waitForCount(page, 0);

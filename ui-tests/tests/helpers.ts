@@ -222,6 +222,16 @@ export async function runCell(page: IJupyterLabPageFixture, index: number) {
   });
 }
 
+/**
+ * Run every cell with the notebook's own command (fire and forget: the
+ * command resolves only when the last cell completes).
+ */
+export async function runAll(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    void (window as any).jupyterapp.commands.execute('notebook:run-all-cells');
+  });
+}
+
 /** Wait until a cell finished with a count. */
 export async function waitForCount(page: Page, index: number, timeout = 60000) {
   await expect(prompt(page, index)).toHaveText(/^\[\d+\]:$/, { timeout });

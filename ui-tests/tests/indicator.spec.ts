@@ -13,6 +13,7 @@ import {
   notifications,
   prompt,
   openInTwoBrowsers,
+  runAll,
   runCell,
   waitForCount,
   secondBrowser,
@@ -78,13 +79,6 @@ async function expectSettled(page: Page, cells: number) {
       cell(page, j).locator('.jp-handoff-CellBadge:not([data-state="unseen"])')
     ).toHaveCount(0);
   }
-}
-
-/** Run every cell of the active notebook, without waiting for the end. */
-async function runAll(page: Page) {
-  await page.evaluate(() => {
-    void (window as any).jupyterapp.commands.execute('notebook:run-all-cells');
-  });
 }
 
 /**

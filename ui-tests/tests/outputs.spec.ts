@@ -19,7 +19,8 @@ import {
   recordExecutePosts,
   waitForServerIdle,
   waitForCount,
-  secondBrowser
+  secondBrowser,
+  runAll
 } from './helpers';
 
 test.use(REAL_KERNELS);
@@ -237,12 +238,6 @@ async function release(
   tmpPath: string
 ): Promise<void> {
   await page.contents.uploadContent('', 'text', `${tmpPath}/release`);
-}
-
-async function runAll(page: Page): Promise<void> {
-  await page.evaluate(() => {
-    void (window as any).jupyterapp.commands.execute('notebook:run-all-cells');
-  });
 }
 
 async function waitForAllCounts(page: Page): Promise<void> {

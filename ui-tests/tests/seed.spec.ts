@@ -12,6 +12,7 @@ import {
   prompt,
   recordAcceptedCells,
   recordExecutePosts,
+  runAll,
   runCell,
   waitForCount,
   secondBrowser
@@ -111,9 +112,7 @@ test('a Run All the tab does not outlive still runs every cell, in order', async
     waitForApplication
   });
   const accepted = recordAcceptedCells(page);
-  await page.evaluate(() => {
-    void (window as any).jupyterapp.commands.execute('notebook:run-all-cells');
-  });
+  await runAll(page);
   // The tab goes as soon as the server accepted anything: cells it had not
   // handed over by then would never run.
   await expect.poll(() => accepted.length).toBeGreaterThan(0);
