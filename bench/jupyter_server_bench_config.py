@@ -60,7 +60,10 @@ def bench_page_config_hook(handler, page_config):
             raise web.HTTPError(
                 500, f"jupyterlab-handoff's disabledExtensions not in effect: {sorted(missing)}"
             )
-        disabled = server_list
+        # Diagnostics: leave some of our plugins out, to see what each costs.
+        disabled = server_list + [
+            x for x in os.environ.get("BENCH_HANDOFF_DISABLED", "").split(",") if x
+        ]
     else:
         disabled = [x for x in server_list if x not in EXECUTOR_ENTRIES]
         disabled += DISABLED[executor]
