@@ -126,9 +126,7 @@ describe('ListingPoller', () => {
       standby: 'never'
     });
     const listings: number[] = [];
-    monitor.listed.connect((_, { requests }) =>
-      listings.push(requests.length)
-    );
+    monitor.listed.connect((_, { requests }) => listings.push(requests.length));
     monitor.follow('k1');
     fake.set([request('r2', 'queued'), request('r3', 'queued')]);
     monitor.refresh('k1', true);
