@@ -15,7 +15,7 @@
  * listing. Results of reads that overlap are applied in order, never an
  * older one after a newer one.
  */
-import type { IDisposable } from '@lumino/disposable';
+import { DisposableDelegate, type IDisposable } from '@lumino/disposable';
 import type { Poll } from '@lumino/polling';
 import { Signal, type ISignal } from '@lumino/signaling';
 import { isMissingRoute } from '../backend/types';
@@ -132,11 +132,7 @@ export class ListingPoller implements IDisposable {
         if (callbacks && callbacks.size === 0) {
           watchers!.delete(requestId);
         }
-        const phase = kernel?.poll.state.phase;
-        if (kernel && phase !== 'refreshed' && !this._keepsPolling(kernel)) {
-          // Nobody waits on this kernel any more: stop polling it.
-          void kernel.poll.stop();
-        }
+        this._stopIfIdle(kernel ?? undefined);
       }
     };
     if (!kernel || !watchers) {
@@ -162,32 +158,15 @@ export class ListingPoller implements IDisposable {
    */
   follow(kernelId: string): IDisposable {
     this._followers.set(kernelId, (this._followers.get(kernelId) ?? 0) + 1);
-    let disposed = false;
-    return {
-      get isDisposed() {
-        return disposed;
-      },
-      dispose: () => {
-        if (disposed) {
-          return;
-        }
-        disposed = true;
-        const left = (this._followers.get(kernelId) ?? 1) - 1;
-        if (left > 0) {
-          this._followers.set(kernelId, left);
-          return;
-        }
-        this._followers.delete(kernelId);
-        const kernel = this._polls.get(kernelId);
-        if (
-          kernel &&
-          kernel.poll.state.phase !== 'refreshed' &&
-          !this._keepsPolling(kernel)
-        ) {
-          void kernel.poll.stop();
-        }
+    return new DisposableDelegate(() => {
+      const left = (this._followers.get(kernelId) ?? 1) - 1;
+      if (left > 0) {
+        this._followers.set(kernelId, left);
+        return;
       }
-    };
+      this._followers.delete(kernelId);
+      this._stopIfIdle(this._polls.get(kernelId));
+    });
   }
 
   /**
@@ -261,6 +240,17 @@ export class ListingPoller implements IDisposable {
       return 'done';
     }
     return changed ? 'changed' : 'same';
+  }
+
+  /** Nobody waits on the kernel any more: stop polling it (not a refresh). */
+  private _stopIfIdle(kernel: KernelPoll | undefined): void {
+    if (
+      kernel &&
+      kernel.poll.state.phase !== 'refreshed' &&
+      !this._keepsPolling(kernel)
+    ) {
+      void kernel.poll.stop();
+    }
   }
 
   /**
