@@ -97,6 +97,14 @@ export const Timings = Object.freeze({
   probeRetryMax: 30000,
 
   /**
+   * The listing the probe read while choosing the backend serves as the
+   * kernel's first listing if asked for within 500 ms (the notebook that
+   * made the probe asks at once). Well under `staleGrace`, so a cell that
+   * started after the probe's read is never judged by it.
+   */
+  probeListingReuse: 500,
+
+  /**
    * "While you were away": save what this tab saw 300 ms after the last
    * change (a flood of outputs is saved a few times a second, not per
    * update), and after a reconnect let the document catch up for 1.5 s

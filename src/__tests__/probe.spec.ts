@@ -80,6 +80,65 @@ describe('BackendRegistry (the probe)', () => {
     expect(request.headers.get('Authorization')).toBe('token secret');
   });
 
+  it("the probe's listing is the probed kernel's first listing, read once and only while fresh", async () => {
+    const listed = (id: string) => ({
+      status: 200,
+      body: {
+        requests: [
+          {
+            request_id: id,
+            kernel_id: 'k1',
+            cell_id: 'c1',
+            request_status: 'running'
+          }
+        ]
+      }
+    });
+    const { reg, asked, routes } = registry({
+      'GET /api/kernels/k1/execute': listed('r-probe'),
+      'GET /api/kernels/k2/execute': { status: 200, body: { requests: [] } }
+    });
+    const decision = await reg.decide('k1');
+    const backend = decision.kind === 'backend' ? decision.backend : null;
+    const reads = () =>
+      asked.filter(a => a === 'GET /api/kernels/k1/execute').length;
+    expect(reads()).toBe(1);
+    routes['GET /api/kernels/k1/execute'] = listed('r-server');
+
+    // Another kernel is read from the server, and does not use it up.
+    await backend!.listInFlight!('k2');
+    const first = await backend!.listInFlight!('k1');
+    expect(first).toEqual([
+      {
+        requestId: 'r-probe',
+        kernelId: 'k1',
+        cellId: 'c1',
+        documentPath: null,
+        status: 'running'
+      }
+    ]);
+    expect(reads()).toBe(1);
+    // Once only: the next read asks the server.
+    const second = await backend!.listInFlight!('k1');
+    expect(second.map(r => r.requestId)).toEqual(['r-server']);
+    expect(reads()).toBe(2);
+
+    // Asked for too late, it is not used: the server is asked.
+    const late = registry({ 'GET /api/kernels/k1/execute': listed('r-old') });
+    const lateDecision = await late.reg.decide('k1');
+    const lateBackend =
+      lateDecision.kind === 'backend' ? lateDecision.backend : null;
+    late.routes['GET /api/kernels/k1/execute'] = listed('r-now');
+    const now = Date.now();
+    const clock = jest.spyOn(Date, 'now').mockReturnValue(now + 501);
+    try {
+      const lateRead = await lateBackend!.listInFlight!('k1');
+      expect(lateRead.map(r => r.requestId)).toEqual(['r-now']);
+    } finally {
+      clock.mockRestore();
+    }
+  });
+
   it("nbmodel's kernel notes are the server's only where our server part offers them", async () => {
     const offered = registry({
       'GET /api/kernels/k1/execute': { status: 200, body: { requests: [] } },

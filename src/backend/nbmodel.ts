@@ -15,12 +15,13 @@ import type { ISharedCodeCell } from '@jupyter/ydoc';
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 import type { IBackendFactory, ICellMark, IServerProbe } from '../tokens';
+import { Timings } from '../timings';
 import { answerServerPrompt, readServerPrompt } from './nbmodelinput';
 import {
   classifyServerFailure,
   errorFrom,
-  parseReply,
-  toRequestStatus
+  parseListing,
+  parseReply
 } from './nbmodelreplies';
 import {
   BackendError,
@@ -84,8 +85,11 @@ export class NbmodelBackend implements IExecutionBackend {
   readonly label = 'jupyter-server-nbmodel';
   constructor(
     private readonly _serverSettings: ServerConnection.ISettings,
-    readonly capabilities: IBackendCapabilities = NBMODEL_CAPABILITIES
-  ) {}
+    readonly capabilities: IBackendCapabilities = NBMODEL_CAPABILITIES,
+    firstListing?: IFirstListing
+  ) {
+    this._firstListing = firstListing ?? null;
+  }
 
   readCellMark(cell: ISharedCodeCell): ICellMark | null {
     const meta = cell.getMetadata(NBMODEL_METADATA_KEY) as
@@ -225,27 +229,20 @@ export class NbmodelBackend implements IExecutionBackend {
   }
 
   async listInFlight(kernelId: string): Promise<IInFlightRequest[]> {
+    const first = this._firstListing;
+    if (first?.kernelId === kernelId) {
+      this._firstListing = null;
+      if (Date.now() - first.at <= Timings.probeListingReuse) {
+        return parseListing(first.body, kernelId, 200);
+      }
+    }
     const response = await this._request(this._executePath(kernelId), {
       method: 'GET'
     });
     if (!response.ok) {
       throw await errorFrom(response);
     }
-    const body = await readJson(response);
-    const requests = isObject(body) ? body.requests : undefined;
-    if (!Array.isArray(requests)) {
-      throw new BackendError('malformed', response.status, 'no requests');
-    }
-    return requests.filter(isObject).map(request => ({
-      requestId: String(request.request_id ?? ''),
-      kernelId: String(request.kernel_id ?? kernelId),
-      cellId: typeof request.cell_id === 'string' ? request.cell_id : null,
-      documentPath:
-        typeof request.document_path === 'string'
-          ? request.document_path
-          : null,
-      status: toRequestStatus(request.request_status)
-    }));
+    return parseListing(await readJson(response), kernelId, response.status);
   }
 
   async findInput(
@@ -294,6 +291,20 @@ export class NbmodelBackend implements IExecutionBackend {
   private _request(path: string, init: RequestInit): Promise<Response> {
     return serverRequest(this._serverSettings, path, init);
   }
+
+  private _firstListing: IFirstListing | null;
+}
+
+/**
+ * The listing the probe read while recognising the server (the same
+ * `GET api/kernels/<k>/execute`): it serves as the first listing of that
+ * kernel, so opening a notebook asks once, not twice.
+ */
+export interface IFirstListing {
+  kernelId: string;
+  body: unknown;
+  /** When it was read (`Date.now()`). */
+  at: number;
 }
 
 /**
@@ -306,11 +317,7 @@ export const nbmodelFactory: IBackendFactory = {
   rank: 100,
   installHint: 'jupyter-server-nbmodel',
   detect: async (probe: IServerProbe) => {
-    const path = URLExt.join(
-      'api/kernels',
-      encodeURIComponent(probe.kernelId),
-      'execute'
-    );
+    const path = probedListingPath(probe);
     if ((await probe.status(path)) !== 200) {
       return false;
     }
@@ -318,14 +325,28 @@ export const nbmodelFactory: IBackendFactory = {
     return isObject(body) && Array.isArray(body.requests);
   },
   create: async (serverSettings, probe) => {
+    const listing = await probe.json(probedListingPath(probe));
+    const listedAt = Date.now();
     const offers = serverPartOffers(await probe.json('api/handoff'));
-    return new NbmodelBackend(serverSettings, {
-      ...NBMODEL_CAPABILITIES,
-      kernelNotes: offers.includes('kernel-notes') ? 'server' : 'tab',
-      batch: offers.includes('batch-execute')
-    });
+    return new NbmodelBackend(
+      serverSettings,
+      {
+        ...NBMODEL_CAPABILITIES,
+        kernelNotes: offers.includes('kernel-notes') ? 'server' : 'tab',
+        batch: offers.includes('batch-execute')
+      },
+      { kernelId: probe.kernelId, body: listing, at: listedAt }
+    );
   }
 };
+
+function probedListingPath(probe: IServerProbe): string {
+  return URLExt.join(
+    'api/kernels',
+    encodeURIComponent(probe.kernelId),
+    'execute'
+  );
+}
 
 /**
  * What our server part on this Jupyter server does (`GET api/handoff`,

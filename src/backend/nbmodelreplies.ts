@@ -6,6 +6,7 @@ import {
   BackendError,
   type CancelReason,
   type ExecutionOutcome,
+  type IInFlightRequest,
   type RequestStatus,
   isObject
 } from './types';
@@ -76,4 +77,24 @@ export async function errorFrom(response: Response): Promise<BackendError> {
     // Keep the status text when the body is not JSON.
   }
   return new BackendError('http', response.status, detail);
+}
+
+/** The requests a listing (`GET api/kernels/<k>/execute`) names. */
+export function parseListing(
+  body: unknown,
+  kernelId: string,
+  status: number
+): IInFlightRequest[] {
+  const requests = isObject(body) ? body.requests : undefined;
+  if (!Array.isArray(requests)) {
+    throw new BackendError('malformed', status, 'no requests');
+  }
+  return requests.filter(isObject).map(request => ({
+    requestId: String(request.request_id ?? ''),
+    kernelId: String(request.kernel_id ?? kernelId),
+    cellId: typeof request.cell_id === 'string' ? request.cell_id : null,
+    documentPath:
+      typeof request.document_path === 'string' ? request.document_path : null,
+    status: toRequestStatus(request.request_status)
+  }));
 }
