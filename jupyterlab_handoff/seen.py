@@ -77,10 +77,12 @@ class HandoffSeen(LoggingConfigurable):
         help="Largest record accepted, in bytes of JSON (the extension writes a few KB).",
     )
     max_records = Int(
-        100,
+        40,
         config=True,
-        help="""Records kept in all; the least recently written go first
-        (the extension keeps about 40).""",
+        help="""Records kept in all; the least recently written go first.
+        The extension leaves this bound to the server (it keeps at most 6
+        browsers per notebook itself), so that opening a notebook reads
+        only that notebook's records.""",
     )
 
 

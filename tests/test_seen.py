@@ -230,3 +230,12 @@ def test_cookie_sessions_need_the_xsrf_header(tmp_path, data_dir):
 def test_the_routes_can_be_turned_off(tmp_path, data_dir):
     server = start(tmp_path, "--HandoffSeen.enabled=False")
     assert requests.get(url(server), headers=server.headers).status_code == 404
+
+
+def test_the_server_keeps_the_bound_in_all_the_extension_leaves_to_it():
+    """The extension bounds only each notebook's browsers and reads only
+    that notebook's records: the server keeps the bound in all (40, the
+    extension's own bound where it keeps its records elsewhere)."""
+    from jupyterlab_handoff.seen import HandoffSeen
+
+    assert HandoffSeen().max_records == 40

@@ -254,6 +254,26 @@ describe('choosing where the seen records live', () => {
     ).toBe(0);
   });
 
+  it('with nothing to move, asks only whether the route is there, listing no record', async () => {
+    const route = fakeRoute();
+    route.records.set(recordId(PATH, 'browser-b'), record('browser-b', 50));
+    const server = new SeenServerDB(route.settings);
+    const backing = await chooseSeenBacking({
+      server,
+      state: new StateDB(),
+      log: silent
+    });
+    expect(backing.where).toBe('server');
+    const lists = route.requests.filter(r => r.method === 'GET');
+    expect(lists.map(r => r.url.searchParams.get('prefix'))).toEqual([
+      `${SEEN_NAMESPACE}::`
+    ]);
+    expect(await server.listPrefix(`${SEEN_NAMESPACE}::`)).toEqual({
+      ids: [],
+      values: []
+    });
+  });
+
   it('keeps a record in the state database when the server refuses it', async () => {
     const { settings } = fakeRoute();
     const server = new SeenServerDB(settings);
@@ -354,7 +374,7 @@ describe('two open browsers on the route', () => {
     expect(awayMessage(diff, english)).toBe('1 cell finished since you left');
   });
 
-  it('lists every record only on the first write of a notebook (the bounds check)', async () => {
+  it("lists that notebook's records only on its first write (the bounds check), never every record", async () => {
     const route = fakeRoute();
     const store = new SeenStore({
       db: new SeenServerDB(route.settings),
@@ -372,7 +392,37 @@ describe('two open browsers on the route', () => {
     );
     const puts = route.requests.filter(r => r.method === 'PUT');
     expect(puts).toHaveLength(2);
-    expect(lists).toHaveLength(1);
+    expect(lists.map(r => r.url.searchParams.get('prefix'))).toEqual([
+      `${SEEN_NAMESPACE}:${encodeURIComponent(PATH)}:`
+    ]);
+  });
+
+  it('on the route, still keeps at most maxBrowsers records of a notebook, and leaves the bound in all to the server', async () => {
+    const route = fakeRoute();
+    const nb = notebookWithCells(['a']);
+    markRunning(nb, 'a');
+    const write = (browser: string, path: string, now: number) =>
+      new SeenStore({
+        db: new SeenServerDB(route.settings),
+        local: null,
+        browser,
+        now: () => now,
+        maxBrowsers: 2,
+        maxRecords: 2
+      }).write(path, takeSnapshot(nb.cells, { now }));
+    await write('browser-a', PATH, 1);
+    await write('browser-b', PATH, 2);
+    await write('browser-c', 'work/other.ipynb', 3);
+    await write('browser-c', PATH, 4);
+    // The oldest browser of PATH went; other.ipynb, a third record in all,
+    // is the server's to bound (c.HandoffSeen.max_records).
+    expect([...route.records.keys()].sort()).toEqual(
+      [
+        recordId(PATH, 'browser-b'),
+        recordId(PATH, 'browser-c'),
+        recordId('work/other.ipynb', 'browser-c')
+      ].sort()
+    );
   });
 
   it("reads a notebook by asking for that notebook's records only", async () => {
@@ -401,6 +451,7 @@ describe('two open browsers on the route', () => {
       local: null,
       browser: 'browser-a'
     });
+    await backing;
     route.requests.length = 0;
     finish(nb, 'a', 1);
     const diff = diffSinceSnapshot((await store.read(PATH))!, nb.cells);

@@ -15,7 +15,12 @@
  */
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
-import { isObject, parseRecord, SEEN_NAMESPACE } from './seenrecords';
+import {
+  isObject,
+  notebookPrefix,
+  parseRecord,
+  SEEN_NAMESPACE
+} from './seenrecords';
 import {
   listByPrefix,
   type ISeenStateDB,
@@ -46,6 +51,9 @@ export class SeenRouteError extends Error {
  */
 export class SeenServerDB implements ISeenStateDB {
   constructor(private readonly _settings: ServerConnection.ISettings) {}
+
+  /** The route keeps at most `c.HandoffSeen.max_records` (seen.py). */
+  readonly boundsItself = true;
 
   async fetch(id: string): Promise<unknown> {
     const response = await this._request(`/${encodeURIComponent(id)}`, {
@@ -171,9 +179,15 @@ export async function chooseSeenBacking(
   options: IChooseSeenBackingOptions
 ): Promise<ISeenBacking> {
   const log = options.log ?? console;
+  // Every record on the server is listed only when there are records to
+  // move (their ages are compared); otherwise one that matches none will do.
+  const toMove = await countSeenRecords(options.state);
   let onServer: { ids: string[]; values: unknown[] };
   try {
-    onServer = await options.server.list(SEEN_NAMESPACE);
+    onServer =
+      toMove > 0
+        ? await options.server.list(SEEN_NAMESPACE)
+        : await listByPrefix(options.server, ROUTE_PROBE_PREFIX);
   } catch (reason) {
     if (reason instanceof SeenRouteError && reason.status === 404) {
       // A server without our server part: the state database will do.
@@ -188,10 +202,24 @@ export async function chooseSeenBacking(
       ? { where: 'state', db: options.state, remote: options.remote }
       : { where: 'none', db: NO_SEEN_DB };
   }
-  if (options.state) {
+  if (options.state && toMove > 0) {
     await migrateSeenRecords(options.state, options.server, onServer, log);
   }
   return { where: 'server', db: options.server };
+}
+
+/**
+ * A prefix no record id has (a notebook's path is never empty): listing it
+ * only asks whether the route is there.
+ */
+const ROUTE_PROBE_PREFIX = notebookPrefix('');
+
+async function countSeenRecords(state: ISeenStateDB | null): Promise<number> {
+  try {
+    return state ? (await state.list(SEEN_NAMESPACE)).ids.length : 0;
+  } catch {
+    return 0;
+  }
 }
 
 /**
@@ -242,8 +270,14 @@ export async function migrateSeenRecords(
 export function deferredBacking(
   backing: Promise<ISeenBacking>
 ): Pick<ISeenStoreOptions, 'db' | 'remote'> {
+  let chosen: ISeenBacking | null = null;
+  void backing.then(b => (chosen = b));
   return {
     db: {
+      // Known once the choice is made, which every call below awaits.
+      get boundsItself() {
+        return !!chosen?.db.boundsItself;
+      },
       fetch: async id => (await backing).db.fetch(id),
       save: async (id, value) => (await backing).db.save(id, value),
       remove: async id => (await backing).db.remove(id),

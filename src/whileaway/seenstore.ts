@@ -17,7 +17,8 @@
  *   a tab can close at any time.
  * - Bounded: at most `maxCells` cells per record (those seen changing last),
  *   `maxBrowsers` records per notebook and `maxRecords` in all (the oldest
- *   go first).
+ *   go first); a backing that bounds itself (the server route) keeps the
+ *   bound in all.
  * - Nothing of it is written into the notebook.
  *
  * The storage is injected; no DOM.
@@ -55,6 +56,13 @@ export interface ISeenStateDB {
    * for just those (our server route); `list` and a filter otherwise.
    */
   listPrefix?(prefix: string): Promise<{ ids: string[]; values: unknown[] }>;
+  /**
+   * The backing drops its own least recently written entries beyond its
+   * bound (our server route: `c.HandoffSeen.max_records`). The store then
+   * bounds only each notebook's browsers, from that notebook's records, and
+   * never lists every record.
+   */
+  readonly boundsItself?: boolean;
 }
 
 /**
@@ -102,7 +110,7 @@ export interface ISeenStoreOptions {
   maxCells?: number;
   /** Browsers kept per notebook; 6 by default. */
   maxBrowsers?: number;
-  /** Records kept in all; 40 by default. */
+  /** Records kept in all; 40 by default (unless the backing bounds itself). */
   maxRecords?: number;
   /**
    * The server's copy of the state (the workspace's `data`: id to value),
@@ -228,17 +236,19 @@ export class SeenStore {
     await this._db.save(id, record);
     // Records are added only by a browser's first write of a notebook:
     // that is when the bounds can be crossed (and the one time this page
-    // lists every record to check them).
+    // lists the records to check them: that notebook's, or every one when
+    // the backing keeps no bound of its own).
     if (this._bounded.has(id)) {
       return;
     }
     this._bounded.add(id);
-    const all = await this._records();
+    const boundsItself = !!this._db.boundsItself;
+    const records = await this._records(boundsItself ? path : undefined);
     for (const drop of overBounds(
-      all,
+      records,
       id,
       this._maxBrowsers,
-      this._maxRecords
+      boundsItself ? Infinity : this._maxRecords
     )) {
       await this._db.remove(drop);
     }
