@@ -108,7 +108,7 @@ export class NbmodelBackend implements IExecutionBackend {
   }
 
   async submit(options: ISubmitOptions): Promise<INbmodelSubmission> {
-    const response = await this._request(this._executePath(options.kernelId), {
+    const response = await this._request(executePath(options.kernelId), {
       method: 'POST',
       body: JSON.stringify({
         code: options.code,
@@ -236,7 +236,7 @@ export class NbmodelBackend implements IExecutionBackend {
         return parseListing(first.body, kernelId, 200);
       }
     }
-    const response = await this._request(this._executePath(kernelId), {
+    const response = await this._request(executePath(kernelId), {
       method: 'GET'
     });
     if (!response.ok) {
@@ -284,10 +284,6 @@ export class NbmodelBackend implements IExecutionBackend {
     );
   }
 
-  private _executePath(kernelId: string): string {
-    return URLExt.join('api/kernels', encodeURIComponent(kernelId), 'execute');
-  }
-
   private _request(path: string, init: RequestInit): Promise<Response> {
     return serverRequest(this._serverSettings, path, init);
   }
@@ -317,7 +313,7 @@ export const nbmodelFactory: IBackendFactory = {
   rank: 100,
   installHint: 'jupyter-server-nbmodel',
   detect: async (probe: IServerProbe) => {
-    const path = probedListingPath(probe);
+    const path = executePath(probe.kernelId);
     if ((await probe.status(path)) !== 200) {
       return false;
     }
@@ -325,7 +321,7 @@ export const nbmodelFactory: IBackendFactory = {
     return isObject(body) && Array.isArray(body.requests);
   },
   create: async (serverSettings, probe) => {
-    const listing = await probe.json(probedListingPath(probe));
+    const listing = await probe.json(executePath(probe.kernelId));
     const listedAt = Date.now();
     const offers = serverPartOffers(await probe.json('api/handoff'));
     return new NbmodelBackend(
@@ -340,12 +336,9 @@ export const nbmodelFactory: IBackendFactory = {
   }
 };
 
-function probedListingPath(probe: IServerProbe): string {
-  return URLExt.join(
-    'api/kernels',
-    encodeURIComponent(probe.kernelId),
-    'execute'
-  );
+/** `api/kernels/<k>/execute`: POST runs a cell, GET lists what is in flight. */
+function executePath(kernelId: string): string {
+  return URLExt.join('api/kernels', encodeURIComponent(kernelId), 'execute');
 }
 
 /**
