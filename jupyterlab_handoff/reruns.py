@@ -15,12 +15,13 @@ so every tab, and a tab opened later, shows it:
   empty) until nbmodel starts it. nbmodel still records the old run's
   outputs in its own result, for whoever reads it.
 - The tab that runs the cell again clears it just before its request
-  reaches the server. An output the old run writes in between would show
-  under the new ``[*]``. So when a run finds its cell cleared by someone
-  else, it holds its writes for up to ``HOLD_SECONDS``: if the new request
-  arrives meanwhile they are dropped; if not (someone cleared the outputs of
-  a running cell, which in stock JupyterLab does not stop the run from
-  showing more), they are written then, in order.
+  reaches the server. An output the old run writes in between, or its end
+  if it ends in between, would show under the new ``[*]``. So when a run
+  finds its cell cleared by someone else, it holds its writes (outputs,
+  then its end) for up to ``HOLD_SECONDS``: if the new request arrives
+  meanwhile they are dropped; if not (someone cleared the outputs of a
+  running cell, which in stock JupyterLab does not stop the run from
+  showing more), they are written then, in order (runwrites.py).
 - If the old run ends in an error, an interrupt or a dead kernel, nbmodel
   drops what was queued behind it, the new run included: the cell is then
   set idle with no count, as stock JupyterLab shows a run the kernel
@@ -44,145 +45,14 @@ import asyncio
 import inspect
 from typing import Any
 
+from .runwrites import Run, RunCell
+
 #: nbmodel versions whose queue behaves as described above.
 SUPPORTED = ("0.2.",)
 #: How long a run whose cell was cleared by someone else holds its writes.
 HOLD_SECONDS = 5.0
 #: Exceptions after which nbmodel's worker drops its queue (``kernel_worker``).
 QUEUE_DROPPING = (asyncio.CancelledError, KeyboardInterrupt, RuntimeError)
-
-
-class Run:
-    """One run of a cell by nbmodel, as far as its writes are concerned."""
-
-    def __init__(
-        self,
-        runs: Runs,
-        kernel_id: str,
-        cell_id: str,
-        request_id: str,
-        document_id: str | None = None,
-    ) -> None:
-        self._runs = runs
-        self.kernel_id = kernel_id
-        self.cell_id = cell_id
-        self.request_id = request_id
-        self.document_id = document_id
-        self.ycell: Any = None
-        self.superseded = False
-        #: Why the run is being cut short (``begin_cut``), e.g. "restart".
-        self.cut_cause: str | None = None
-        #: Resolved to end a run being cut (``end_cut``).
-        self.cut_signal: asyncio.Future | None = None
-        #: Resolved once a run being cut ended.
-        self.cut_done: asyncio.Future | None = None
-        #: Output messages held while the cell was cleared by someone else.
-        self.held: list[tuple[Any, Any, Any, dict]] | None = None
-        self._timer: asyncio.TimerHandle | None = None
-        #: How many outputs the cell has after this run's last write.
-        self.written = 0
-
-    @property
-    def fenced(self) -> bool:
-        """Whether this run may no longer write into its cell."""
-        return self.superseded or self.cut_cause is not None
-
-    def begin_cut(self, cause: str) -> bool:
-        """The kernel is going: write no end, and no interrupt's traceback."""
-        if self.cut_cause is not None or self.superseded:
-            return False
-        if self.held is not None:
-            self.release()
-        self.cut_cause = cause
-        self.cut_done = asyncio.get_event_loop().create_future()
-        return True
-
-    def end_cut(self) -> None:
-        """End the run being cut now, reply or not."""
-        if self.cut_signal is not None and not self.cut_signal.done():
-            self.cut_signal.set_result(None)
-
-    def supersede(self) -> None:
-        self.superseded = True
-        self._cancel_timer()
-        held, self.held = self.held or [], None
-        for outputs, _cell, stream_state, msg in held:
-            # Recorded in nbmodel's result only.
-            self._runs.inner_hook(outputs, None, stream_state, msg)
-
-    def hold(self, outputs: Any, ycell: Any, stream_state: Any, msg: dict) -> None:
-        if self.held is None:
-            self.held = []
-            loop = asyncio.get_event_loop()
-            self._timer = loop.call_later(self._runs.hold_seconds, self.release)
-        self.held.append((outputs, ycell, stream_state, msg))
-
-    def release(self) -> None:
-        """Write what was held: no newer run came."""
-        self._cancel_timer()
-        held, self.held = self.held or [], None
-        for outputs, ycell, stream_state, msg in held:
-            self._runs.inner_hook(outputs, ycell, stream_state, msg)
-        if held and self.ycell is not None:
-            self.written = len(self.ycell["outputs"])
-
-    def _cancel_timer(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-
-
-class _Guarded:
-    """A map of the cell whose writes are dropped once the run is superseded."""
-
-    def __init__(self, target: Any, run: Run) -> None:
-        self._target = target
-        self._run = run
-
-    def __getitem__(self, key: str) -> Any:
-        return self._target[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self._target
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return self._target.get(key, default)
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        if not self._run.fenced:
-            self._target[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        if not self._run.fenced:
-            del self._target[key]
-
-    @property
-    def doc(self) -> Any:
-        return self._target.doc
-
-
-class RunCell(_Guarded):
-    """The cell as one nbmodel run sees it (what ``_get_ycell`` returns)."""
-
-    def __getitem__(self, key: str) -> Any:
-        value = self._target[key]
-        if key == "metadata":
-            return _Guarded(value, self._run)
-        return value
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        # nbmodel's end of run: write what is held first, in order.
-        if self._run.held is not None and not self._run.fenced:
-            self._run.release()
-        super().__setitem__(key, value)
-
-    @property
-    def run(self) -> Run:
-        return self._run
-
-    @property
-    def cell(self) -> Any:
-        return self._target
 
 
 class Runs:
@@ -192,6 +62,8 @@ class Runs:
         self._log = log
         self.hold_seconds = hold_seconds
         self._running: dict[tuple[str, str], Run] = {}
+        #: Runs that ended while holding their writes (their end included).
+        self._ending: dict[tuple[str, str], Run] = {}
         self._by_request: dict[str, Run] = {}
         self.inner_hook: Any = None
         #: ``(run, result or None) -> result``: how a cut run ends (kernelcuts.py).
@@ -204,7 +76,7 @@ class Runs:
         cell_id = (metadata or {}).get("cell_id")
         if not isinstance(cell_id, str):
             return
-        run = self._running.get((kernel_id, cell_id))
+        run = self._running.get((kernel_id, cell_id)) or self._ending.get((kernel_id, cell_id))
         if run is not None and run.request_id != request_id and not run.superseded:
             self._log.info(
                 "jupyterlab_handoff: cell %s run again; its running request %s stops writing",
@@ -237,18 +109,30 @@ class Runs:
         run.ycell = ycell
         return RunCell(ycell, run)
 
-    def ended(self, metadata: dict | None, queue_dropped: bool) -> None:
+    def ended(self, metadata: dict | None, queue_dropped: bool, replied: bool = True) -> None:
         run = self._by_request.pop((metadata or {}).get("request_id"), None)
         if run is None:
             return
-        if self._running.get((run.kernel_id, run.cell_id)) is run:
-            del self._running[(run.kernel_id, run.cell_id)]
+        key = (run.kernel_id, run.cell_id)
+        if self._running.get(key) is run:
+            del self._running[key]
         if run.held is not None and not run.fenced:
-            run.release()
+            if replied:
+                # Its end is held too: a new request for the cell may be on
+                # its way. The hold's timer, or the request, settles it.
+                self._ending[key] = run
+            else:
+                run.release()
         if run.superseded and queue_dropped and run.ycell is not None:
             # nbmodel dropped the new run with its queue: nobody will end
             # the [*] the new run was given.
             self._set_idle(run)
+
+    def settled(self, run: Run) -> None:
+        """A run's held writes were written or dropped."""
+        key = (run.kernel_id, run.cell_id)
+        if self._ending.get(key) is run:
+            del self._ending[key]
 
     def _set_idle(self, run: Run) -> None:
         cell = run.ycell
@@ -276,16 +160,30 @@ class Runs:
         if run.superseded or (run.cut_cause is not None and _is_interrupt(msg)):
             self.inner_hook(outputs, None, stream_state, msg)
             return
-        if run.held is None and len(cell["outputs"]) < run.written:
+        if run.held is not None or run.cleared_by_other():
             # Cleared by someone else: maybe a new run of this cell whose
             # request is on its way.
-            run.hold(outputs, cell, stream_state, msg)
-            return
-        if run.held is not None:
-            run.hold(outputs, cell, stream_state, msg)
+            run.hold(self._held_output(outputs, cell, stream_state, msg))
             return
         self.inner_hook(outputs, cell, stream_state, msg)
         run.written = len(cell["outputs"])
+
+    def _held_output(self, outputs: list, cell: Any, stream_state: Any, msg: dict) -> Any:
+        """Record an output in nbmodel's result now; the write into the cell, for later."""
+        length = len(outputs)
+        self.inner_hook(outputs, None, stream_state, msg)
+        recorded = outputs[-1] if len(outputs) > length else None
+
+        def apply() -> None:
+            self.inner_hook(outputs, cell, stream_state, msg)
+            # The result keeps the entry just written (a display's update
+            # finds it there), not the one recorded when it was held.
+            for index, entry in enumerate(outputs[:-1]):
+                if entry is recorded:
+                    del outputs[index]
+                    break
+
+        return apply
 
 
 def _is_interrupt(msg: dict) -> bool:
@@ -371,10 +269,10 @@ def install(log: Any, hold_seconds: float = HOLD_SECONDS) -> Runs | None:
             execution = original_execute(client, ydoc, snippet, metadata, *args, **kwargs)
             result = await (execution if run is None else _until_cut(runs, run, execution))
         except QUEUE_DROPPING:
-            runs.ended(metadata, queue_dropped=True)
+            runs.ended(metadata, queue_dropped=True, replied=False)
             raise
         except BaseException:
-            runs.ended(metadata, queue_dropped=False)
+            runs.ended(metadata, queue_dropped=False, replied=False)
             raise
         runs.ended(metadata, queue_dropped=result.get("status") == "error")
         return result

@@ -187,6 +187,62 @@ async def test_the_new_run_follows_when_the_old_one_ends(kernel, patched):
 
 
 @pytest.mark.asyncio
+async def test_an_old_run_that_ends_before_the_request_arrives_never_shows_its_end(kernel, patched):
+    # The tab's mark reached the server, the old run ended, then the request
+    # came: neither the old run's count nor its held output shows.
+    manager, kernel_id = kernel
+    nb = notebook(1)
+    stack = ExecutionStack(manager, Rooms(nb))
+    cell = Cell(nb)
+    try:
+        first = put(
+            stack,
+            kernel_id,
+            "import time\nprint('old', flush=True)\ntime.sleep(0.5)\nprint('old tail')",
+        )
+        await cell.wait_for(lambda s: s[2] == ("old\n",))
+        cell.rerun_mark()
+        mark = len(cell.states)
+        old = await result(stack, kernel_id, first)
+        await asyncio.sleep(0.3)
+        assert cell.state() == ("running", None, ())
+        second = put(stack, kernel_id, "print('new run')")
+        new = await result(stack, kernel_id, second)
+        # nbmodel's result of the old run is whole, its held tail included.
+        assert "old tail" in old["outputs"]
+        after = cell.states[mark:]
+        assert not [s for s in after if s[1] == old["execution_count"]]
+        assert not [s for s in after if any("old" in t for t in s[2])]
+        await cell.wait_for(lambda s: s[0] == "idle")
+        assert cell.state() == ("idle", new["execution_count"], ("new run\n",))
+    finally:
+        await dispose(stack)
+
+
+@pytest.mark.asyncio
+async def test_a_run_that_ends_after_clear_outputs_shows_its_end_after_the_hold(kernel, patched):
+    # Clear Outputs, not a re-run: no request comes, so the held end is
+    # written when the hold is over, in one transaction with what was held.
+    manager, kernel_id = kernel
+    patched.hold_seconds = 0.3
+    nb = notebook(1)
+    stack = ExecutionStack(manager, Rooms(nb))
+    cell = Cell(nb)
+    try:
+        uid = put(stack, kernel_id, "import time\nprint('a', flush=True)\ntime.sleep(0.5)")
+        await cell.wait_for(lambda s: s[2] == ("a\n",))
+        with nb.ydoc.transaction():
+            del cell.ycell["outputs"][:]
+        outcome = await result(stack, kernel_id, uid)
+        assert cell.state()[0] == "running"
+        await cell.wait_for(lambda s: s[0] == "idle")
+        assert cell.state() == ("idle", outcome["execution_count"], ())
+        assert "jupyter_server_nbmodel" not in cell.ycell["metadata"]
+    finally:
+        await dispose(stack)
+
+
+@pytest.mark.asyncio
 async def test_outputs_cleared_mid_run_come_back_when_no_new_run_comes(kernel, patched):
     manager, kernel_id = kernel
     patched.hold_seconds = 0.3
