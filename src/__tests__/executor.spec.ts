@@ -787,6 +787,68 @@ describe('HandoffExecutor', () => {
     });
   });
 
+  describe('running a cell again', () => {
+    it("never writes the old run's result into the cell when its end crosses the new run's mark", async () => {
+      h = setup(undefined, { holdable: true });
+      // The server's concurrent writes win the merge, as they do for about
+      // half of the tabs (the higher Yjs client id wins).
+      h.tabDoc.ydoc.clientID = 1;
+      h.serverDoc.ydoc.clientID = 2 ** 30;
+      const first = h.run(0);
+      await until(() => h.server.submitted.length === 1, 'the first POST');
+      const old = h.server.requestFor('c1').requestId;
+      h.server.start(old);
+      h.server.output(old, {
+        output_type: 'stream',
+        name: 'stdout',
+        text: 'old run\n'
+      });
+      await until(() => h.model(0).outputs.length === 1, 'the old output');
+
+      // Run it again just as the old run ends: the tab's mark and the
+      // server's end cross on the network.
+      h.sync!.hold();
+      const second = h.run(0);
+      await until(() => h.server.submitted.length === 2, 'the second POST');
+      const oldCount = h.server.finish(old);
+      // @jupyter/ydoc's cell observer throws on the server's copy for the
+      // concurrent count it lost (no old value for a key that changed); the
+      // update is applied all the same, and the tab's side is delivered.
+      try {
+        h.sync!.release();
+      } catch (error) {
+        expect(String(error)).toMatch(/oldValue/);
+      }
+      // The race this is about: the old end won, the old outputs are gone.
+      expect(h.model(0).executionCount).toBe(oldCount);
+      expect(h.model(0).outputs.length).toBe(0);
+
+      await expect(first.promise).resolves.toBe(true);
+      await sleep(300); // past reconcileGraceMs: a repair would be written
+      expect(h.model(0).outputs.toJSON()).toEqual([]);
+      expect(codeCell(h.serverDoc, 'c1').getOutputs()).toEqual([]);
+
+      const next = h.server.requestFor('c1').requestId;
+      h.server.start(next);
+      h.server.output(next, {
+        output_type: 'stream',
+        name: 'stdout',
+        text: 'new run\n'
+      });
+      h.server.finish(next);
+      await expect(second.promise).resolves.toBe(true);
+      await sleep(300);
+      for (const outputs of [
+        h.model(0).outputs.toJSON(),
+        codeCell(h.serverDoc, 'c1').getOutputs()
+      ]) {
+        expect(outputs).toEqual([
+          { output_type: 'stream', name: 'stdout', text: 'new run\n' }
+        ]);
+      }
+    });
+  });
+
   describe('kernel lifecycle', () => {
     type Session = Harness['sessionContext'];
     it.each([

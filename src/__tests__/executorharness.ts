@@ -26,6 +26,7 @@ import type {
   ISubmissionEvent
 } from '../tokens';
 import { FakeServer, syncDocs, track } from './fakes';
+import { holdableSync } from './outputfakes';
 
 export type RunCellOptions = INotebookCellExecutor.IRunCellOptions;
 
@@ -66,6 +67,8 @@ export function setupExecutor(
     backend?: (serverDoc: YNotebook) => IExecutionBackend;
     /** Capabilities the fake nbmodel declares besides its own. */
     capabilities?: Partial<IBackendCapabilities>;
+    /** Sync the tab and the server through a sync the test can hold back. */
+    holdable?: boolean;
   } = {}
 ) {
   const serverDoc = new YNotebook();
@@ -90,7 +93,8 @@ export function setupExecutor(
   );
   // As the docprovider creates it (document-wide undo off by default).
   const tabDoc = new YNotebook({ disableDocumentWideUndoRedo: true });
-  const tabUpdates = syncDocs(tabDoc, serverDoc);
+  const sync = options.holdable ? holdableSync(tabDoc, serverDoc) : null;
+  const tabUpdates = sync ? [] : syncDocs(tabDoc, serverDoc);
   const documentId =
     options.documentId === undefined ? 'json:notebook:abc' : options.documentId;
   if (documentId) {
@@ -195,6 +199,7 @@ export function setupExecutor(
     serverDoc,
     tabDoc,
     tabUpdates,
+    sync,
     server,
     backend,
     backends,

@@ -51,15 +51,29 @@ export function holdableSync(a: YNotebook, b: YNotebook) {
     hold() {
       held = true;
     },
+    /**
+     * Deliver what was held, both ways. An observer that throws does not
+     * stop the other side's delivery (the update is applied before its
+     * observers run); the first error is rethrown after both.
+     */
     release() {
       held = false;
-      const forB = toB.splice(0);
-      const forA = toA.splice(0);
-      if (forB.length) {
-        Y.applyUpdate(b.ydoc, Y.mergeUpdates(forB), REMOTE);
+      const deliveries: Array<[Y.Doc, Uint8Array[]]> = [
+        [b.ydoc, toB.splice(0)],
+        [a.ydoc, toA.splice(0)]
+      ];
+      const errors: unknown[] = [];
+      for (const [doc, updates] of deliveries) {
+        if (updates.length) {
+          try {
+            Y.applyUpdate(doc, Y.mergeUpdates(updates), REMOTE);
+          } catch (error) {
+            errors.push(error);
+          }
+        }
       }
-      if (forA.length) {
-        Y.applyUpdate(a.ydoc, Y.mergeUpdates(forA), REMOTE);
+      if (errors.length) {
+        throw errors[0];
       }
     }
   };

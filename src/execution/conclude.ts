@@ -55,6 +55,8 @@ export interface IRunFacts {
   outputs: nbformat.IOutput[];
   /** Who writes a kernel restart or death note (the backend's capability). */
   kernelNotes?: 'server' | 'tab';
+  /** Whether this is still the tab's newest run of the cell. */
+  isNewest?: () => boolean;
 }
 
 /**
@@ -72,7 +74,7 @@ export function conclude(
     ctx.onSubmission?.({ ...event, phase: 'finished', success });
   switch (outcome.kind) {
     case 'reply': {
-      void reconcile(ctx, options, outcome, event.cellId);
+      void reconcile(ctx, options, outcome, event.cellId, facts?.isNewest);
       if (outcome.status === 'ok') {
         finished(true);
         options.onCellExecuted({ cell, success: true });
@@ -151,12 +153,14 @@ async function reconcile(
   ctx: IConcludeContext,
   options: RunCellOptions,
   outcome: Extract<ExecutionOutcome, { kind: 'reply' }>,
-  cellId: string
+  cellId: string,
+  isNewest?: () => boolean
 ): Promise<void> {
   const action = await repairAfterRun(
     options.cell.model as ICodeCellModel,
     { executionCount: outcome.executionCount, outputs: outcome.outputs },
-    ctx.reconcileGraceMs
+    ctx.reconcileGraceMs,
+    isNewest
   );
   if (!action) {
     return;

@@ -177,7 +177,8 @@ export function reconcileCell(
 export async function reconcileWhenSettled(
   model: ICodeCellModel,
   final: IFinalResult,
-  graceMs: number = Timings.documentGrace
+  graceMs: number = Timings.documentGrace,
+  isNewest: () => boolean = () => true
 ): Promise<ReconcileAction> {
   const settled = () =>
     model.isDisposed ||
@@ -204,6 +205,11 @@ export async function reconcileWhenSettled(
   if (model.isDisposed) {
     return 'equal';
   }
+  if (!isNewest()) {
+    // This tab ran the cell again meanwhile: it belongs to the newer run,
+    // even when an end of the old run written concurrently shows there.
+    return 'superseded';
+  }
   return reconcileCell(model, final);
 }
 
@@ -227,11 +233,12 @@ function isOutput(value: unknown): boolean {
 export async function repairAfterRun(
   model: ICodeCellModel,
   final: IFinalResult,
-  graceMs?: number
+  graceMs?: number,
+  isNewest?: () => boolean
 ): Promise<Exclude<ReconcileAction, 'equal' | 'superseded'> | null> {
   let action: ReconcileAction;
   try {
-    action = await reconcileWhenSettled(model, final, graceMs);
+    action = await reconcileWhenSettled(model, final, graceMs, isNewest);
   } catch (reason) {
     console.warn(
       '@jupyterlab-handoff/extension: could not compare outputs',

@@ -21,6 +21,7 @@ import {
 } from './executionpath';
 import {
   followSubmission,
+  NewestSubmissions,
   prepareSubmission,
   type IBatchedCell
 } from './submission';
@@ -280,6 +281,7 @@ export class HandoffExecutor implements INotebookCellExecutor {
         documentId: path.documentId,
         documentPath,
         live: this._live,
+        newest: this._newest,
         documentGraceMs: this._options.documentGraceMs
       })
     );
@@ -388,6 +390,7 @@ export class HandoffExecutor implements INotebookCellExecutor {
   private _noDocumentId = new WeakSet<INotebookModel>();
   private _batch = new BatchMarks();
   private _live = new LiveRuns();
+  private _newest = new NewestSubmissions();
   /** Cells submitted by an earlier cell's request, until their turn. */
   private _batched = new Map<RunCellOptions, IBatchedCell>();
 }

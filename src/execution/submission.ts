@@ -48,6 +48,8 @@ export interface IPreparedCell {
   /** For a run cut short: whether it was running, and what it showed. */
   live: ILiveRun;
   memory: OutputsMemory;
+  /** Whether this is still the tab's newest submission of the cell. */
+  isNewest: () => boolean;
   /** Stop watching: the cell was never accepted. */
   discard(): void;
 }
@@ -55,6 +57,22 @@ export interface IPreparedCell {
 /** A cell submitted in an earlier cell's request, waiting for its turn. */
 export interface IBatchedCell extends IPreparedCell {
   submission: Promise<ISubmission>;
+}
+
+/**
+ * This tab's newest submission of each cell. A run of a cell this tab ran
+ * again must not repair the cell from its result: the cell is the newer
+ * run's.
+ */
+export class NewestSubmissions {
+  /** The cell is submitted (again); returns whether this one is the newest. */
+  add(model: ICodeCellModel): () => boolean {
+    const token = {};
+    this._newest.set(model, token);
+    return () => this._newest.get(model) === token;
+  }
+
+  private _newest = new WeakMap<ICodeCellModel, object>();
 }
 
 /**
@@ -71,6 +89,7 @@ export function prepareSubmission(
     documentId: string;
     documentPath: string | null;
     live: LiveRuns;
+    newest: NewestSubmissions;
     documentGraceMs?: number;
   }
 ): IPreparedCell {
@@ -114,6 +133,7 @@ export function prepareSubmission(
     event,
     live,
     memory,
+    isNewest: deps.newest.add(model),
     discard: () => {
       watch.dispose();
       live.remove();
@@ -140,7 +160,7 @@ export async function followSubmission(
   sessionContext: SessionContext,
   prepared: Pick<
     IPreparedCell,
-    'backend' | 'watch' | 'event' | 'live' | 'memory'
+    'backend' | 'watch' | 'event' | 'live' | 'memory' | 'isNewest'
   >,
   submission: ISubmission
 ): Promise<boolean> {
@@ -205,7 +225,8 @@ export async function followSubmission(
     return conclude(ctx, options, outcome, event, {
       wasRunning: wasRunning ?? live.wasRunning(),
       outputs: memory.outputs,
-      kernelNotes: backend.capabilities.kernelNotes
+      kernelNotes: backend.capabilities.kernelNotes,
+      isNewest: prepared.isNewest
     });
   } finally {
     live.remove();
