@@ -127,6 +127,16 @@ def shows_old_run(state: tuple) -> bool:
     return any(line.strip().isdigit() for text in state[2] for line in text.splitlines())
 
 
+async def assert_only_the_new_run_shows(cell: Cell, mark: int, old: dict, new: dict) -> None:
+    """Since the re-run's mark: no line of the old run, never its count, and
+    the cell ends showing the new run alone."""
+    after = cell.states[mark:]
+    assert not [s for s in after if any("old" in t for t in s[2])]
+    assert not [s for s in after if s[1] == old["execution_count"]]
+    await cell.wait_for(lambda s: s[0] == "idle")
+    assert cell.state() == ("idle", new["execution_count"], ("new run\n",))
+
+
 @pytest.mark.asyncio
 @pytest.mark.parametrize("post_delay", [0.0, 0.5])
 async def test_the_old_run_never_shows_under_the_new_run(kernel, patched, post_delay):
@@ -177,11 +187,7 @@ async def test_the_new_run_follows_when_the_old_one_ends(kernel, patched):
         # its tail nor its count.
         assert "old tail" in old["outputs"]
         assert new["status"] == "ok"
-        after = cell.states[mark:]
-        assert not [s for s in after if any("old" in t for t in s[2])]
-        assert not [s for s in after if s[1] == old["execution_count"]]
-        await cell.wait_for(lambda s: s[0] == "idle")
-        assert cell.state() == ("idle", new["execution_count"], ("new run\n",))
+        await assert_only_the_new_run_shows(cell, mark, old, new)
     finally:
         await dispose(stack)
 
@@ -210,11 +216,7 @@ async def test_an_old_run_that_ends_before_the_request_arrives_never_shows_its_e
         new = await result(stack, kernel_id, second)
         # nbmodel's result of the old run is whole, its held tail included.
         assert "old tail" in old["outputs"]
-        after = cell.states[mark:]
-        assert not [s for s in after if s[1] == old["execution_count"]]
-        assert not [s for s in after if any("old" in t for t in s[2])]
-        await cell.wait_for(lambda s: s[0] == "idle")
-        assert cell.state() == ("idle", new["execution_count"], ("new run\n",))
+        await assert_only_the_new_run_shows(cell, mark, old, new)
     finally:
         await dispose(stack)
 

@@ -828,14 +828,7 @@ describe('HandoffExecutor', () => {
       expect(h.model(0).outputs.toJSON()).toEqual([]);
       expect(codeCell(h.serverDoc, 'c1').getOutputs()).toEqual([]);
 
-      const next = h.server.requestFor('c1').requestId;
-      h.server.start(next);
-      h.server.output(next, {
-        output_type: 'stream',
-        name: 'stdout',
-        text: 'new run\n'
-      });
-      h.server.finish(next);
+      h.server.run(h.server.requestFor('c1').requestId, 'new run\n');
       await expect(second.promise).resolves.toBe(true);
       await sleep(300);
       for (const outputs of [

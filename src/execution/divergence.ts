@@ -172,7 +172,8 @@ export function reconcileCell(
  * count, or just idle when the backend's result has no count), then
  * reconcile. A cell that never shows it within `graceMs` is `live` if its
  * outputs differ: the caller reports it. Which run the cell shows is
- * `reconcileCell`'s question, not this wait's.
+ * `reconcileCell`'s question, not this wait's; a cell this tab ran again
+ * (`isNewest` false) ends the wait and is left to the newer run.
  */
 export async function reconcileWhenSettled(
   model: ICodeCellModel,
@@ -182,6 +183,7 @@ export async function reconcileWhenSettled(
 ): Promise<ReconcileAction> {
   const settled = () =>
     model.isDisposed ||
+    !isNewest() ||
     showsRunEnd(model.sharedModel) ||
     (final.executionCount === null && model.executionState === 'idle');
   if (!settled()) {
