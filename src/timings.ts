@@ -113,6 +113,14 @@ export const Timings = Object.freeze({
   awaySave: 300,
   awayReconnectSettle: 1500,
 
+  /**
+   * The longest a newly opened notebook's badges and "while you were away"
+   * wait for its cells to render (`views/rendered.ts`): JupyterLab's own
+   * idle rendering forces a chunk after 3 s, and in its `full` windowing
+   * mode a cell out of view renders only when scrolled to.
+   */
+  cellsRendered: 3000,
+
   /** The elapsed times in the list tick once a second (they show m:ss). */
   listClock: 1000,
 

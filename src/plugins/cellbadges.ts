@@ -10,6 +10,7 @@ import { INotebookTracker, type NotebookPanel } from '@jupyterlab/notebook';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { IInFlightExecutions, IServerExecution } from '../tokens';
 import { markCell } from '../views/cellbadges';
+import { cellsRendered } from '../views/rendered';
 
 export const cellBadgesPlugin: JupyterFrontEndPlugin<void> = {
   id: '@jupyterlab-handoff/extension:cell-badges',
@@ -27,6 +28,9 @@ export const cellBadgesPlugin: JupyterFrontEndPlugin<void> = {
   ): void => {
     const trans = (translator ?? nullTranslator).load('jupyterlab_handoff');
     const pending = new Set<NotebookPanel>();
+    // A notebook just opened is marked once its cells show (see
+    // `views/rendered.ts`); its status item is right before that.
+    const rendered = new WeakSet<NotebookPanel>();
     let frame: number | null = null;
 
     const paint = (panel: NotebookPanel) => {
@@ -57,7 +61,7 @@ export const cellBadgesPlugin: JupyterFrontEndPlugin<void> = {
     };
     // Many changes can arrive in one frame (a flood of updates): paint once.
     const schedule = (panel: NotebookPanel | null) => {
-      if (!panel || panel.isDisposed) {
+      if (!panel || panel.isDisposed || !rendered.has(panel)) {
         return;
       }
       pending.add(panel);
@@ -79,7 +83,10 @@ export const cellBadgesPlugin: JupyterFrontEndPlugin<void> = {
     );
     inFlight.unseen.changed.connect((_, key) => scheduleKey(key));
     inFlight.notebookAdded.connect((_, panel) => {
-      schedule(panel);
+      void cellsRendered(panel).then(() => {
+        rendered.add(panel);
+        schedule(panel);
+      });
       // Cell widgets are recreated when cells move or are added.
       panel.model?.cells.changed.connect(() => schedule(panel));
       panel.content.activeCellChanged.connect((_, cell) => {

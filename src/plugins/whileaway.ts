@@ -18,6 +18,7 @@ import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { UUID } from '@lumino/coreutils';
 import type { ISignal } from '@lumino/signaling';
 import { Timings } from '../timings';
+import { cellsRendered } from '../views/rendered';
 import { IInFlightExecutions } from '../tokens';
 import { AwayWatcher, awayStorageKey } from '../whileaway/watcher';
 import {
@@ -105,6 +106,8 @@ export const whileAwayPlugin: JupyterFrontEndPlugin<void> = {
         return;
       }
       starting.add(panel);
+      // Not needed before the cells show: out of their way.
+      await cellsRendered(panel);
       await ready(panel);
       starting.delete(panel);
       if (panel.isDisposed || !panel.model) {
